@@ -5,6 +5,10 @@ import type { StratusConfig } from './config/config.js';
 import { createGateway, type Gateway } from './http/server.js';
 import type { ServiceModule } from './http/service.js';
 import { openStore, type Store } from './store/index.js';
+import type { BlobStore } from './drivers/object/driver.js';
+import { FsBlobStore } from './drivers/object/fs.js';
+import { MemoryBlobStore } from './drivers/object/memory.js';
+import { join } from 'node:path';
 import { Identity } from './services/identity/logic/index.js';
 import { bootstrap } from './services/identity/logic/bootstrap.js';
 import { identityService } from './services/identity/index.js';
@@ -13,6 +17,7 @@ export interface Cloud {
   url: string;
   config: StratusConfig;
   store: Store;
+  blobs: BlobStore;
   identity: Identity;
   gateway: Gateway;
   events: EventBus;
@@ -42,7 +47,9 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
   const events = new EventBus();
 
   const store = openStore(config.dataDir);
-  progress(`store open (${store.backend}, schema v${await store.schemaVersion()})`);
+  const blobs: BlobStore = config.dataDir === ':memory:' ? new MemoryBlobStore() : new FsBlobStore(join(config.dataDir, 'blobs'));
+  const leftovers = await blobs.recover();
+  progress(`store open (${store.backend}, schema v${await store.schemaVersion()}${leftovers ? `, removed ${leftovers} partial uploads` : ''})`);
 
   const identity = new Identity({
     store,
@@ -59,6 +66,7 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
   });
   progress(boot.created ? 'identity bootstrapped (users admin, demo, alt_demo; projects; roles)' : 'identity loaded');
 
+  // Each API is one module; its catalog entries are registered with identity below.
   const services: ServiceModule[] = [identityService(identity, log.child('identity'))];
   const gwOpts: Parameters<typeof createGateway>[0] = { log: opts.accessLog ?? log, verifier: identity, services };
   if (config.publicUrl) gwOpts.publicUrl = config.publicUrl;
@@ -84,6 +92,7 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     url,
     config,
     store,
+    blobs,
     identity,
     gateway,
     events,

@@ -29,10 +29,8 @@ export function authRoutes(app: FastifyInstance, { identity, link, v3 }: Identit
     const subject = subjectToken(req);
     // A caller may always look at its own token; anyone else needs admin.
     if (subject !== caller.token) {
-      const v = await identity.tokens.validate(subject).catch((e: unknown) => {
-        authorize(caller, 'identity:validate_token', {});
-        throw e;
-      });
+      // An invalid subject is a 404 for everyone, as in Keystone.
+      const v = await identity.tokens.validate(subject);
       authorize(caller, 'identity:validate_token', { userId: v.user.id });
       return v;
     }
