@@ -20,7 +20,7 @@ export interface TestCloud {
 export interface Res {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   text: string;
 }
 

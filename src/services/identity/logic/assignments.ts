@@ -157,7 +157,12 @@ export class Assignments {
     let grew = true;
     while (grew) {
       grew = false;
-      for (const p of all) if (p.parentId && set.has(p.parentId) && !set.has(p.id)) set.add(p.id), (grew = true);
+      for (const p of all) {
+        if (p.parentId && set.has(p.parentId) && !set.has(p.id)) {
+          set.add(p.id);
+          grew = true;
+        }
+      }
     }
     return set;
   }

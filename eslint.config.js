@@ -1,0 +1,58 @@
+// Lint: TypeScript rules plus the layering rules from STYLE.md (habit 9).
+// The layering is enforced with no-restricted-imports, per directory:
+//   core/   imports nothing of ours but core
+//   store/  never imports http, services or drivers
+//   drivers/<x>/ never import the store, services, http, or another driver
+//   http/   never imports a service or the store (identity reaches it through TokenVerifier)
+//   services/<a>/ never import another service's internals (only its logic/index.js) or a
+//           concrete driver implementation (only drivers/<x>/driver.js)
+//   cli/    never imports service internals (it goes through main.ts and HTTP)
+import tseslint from 'typescript-eslint';
+
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const msg = (group, message) => ({ group, message });
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'dashboard/dist/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: restrict([msg(['**/store/**', '**/http/**', '**/services/**', '**/drivers/**', '**/cli/**', '**/main.js'], 'core/ has no I/O and depends on nothing else.')]),
+  },
+  {
+    files: ['src/store/**/*.ts'],
+    rules: restrict([msg(['**/http/**', '**/services/**', '**/drivers/**', '**/cli/**'], 'store/ must not depend on http, services or drivers.')]),
+  },
+  {
+    files: ['src/drivers/**/*.ts'],
+    rules: restrict([
+      msg(['**/store/**', '**/store/*', '**/services/**', '**/http/**', '**/cli/**', '**/main.js'], 'Drivers never import the store, services or http (nova N307/N311).'),
+      msg(['../*/**', '!../*/driver.js'], 'A driver never imports another driver.'),
+    ]),
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: restrict([msg(['**/services/**', '**/store/**', '**/drivers/**'], 'http/ reaches services only through the interfaces in http/ (TokenVerifier, ServiceModule).')]),
+  },
+  {
+    files: ['src/services/**/*.ts'],
+    rules: restrict([
+      msg(['**/drivers/*/fs.js', '**/drivers/*/memory.js', '**/drivers/*/fake.js', '**/drivers/*/linux/**', '**/drivers/*/container/**'], 'Services use driver interfaces (driver.js); main.ts picks implementations.'),
+      msg(['**/cli/**', '**/main.js'], 'Services never import the CLI or the composition root.'),
+    ]),
+  },
+  {
+    files: ['src/cli/**/*.ts', 'dashboard/**/*.{ts,tsx}'],
+    rules: restrict([msg(['**/services/**', '**/store/**', '**/drivers/**'], 'The CLI and dashboard use main.ts or the public APIs, never service internals.')]),
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+);
