@@ -112,7 +112,9 @@ export class Assignments {
       } else if (scope.system) {
         await collect('system', SYSTEM_ALL, false);
       }
-      return this.deps.roles.closure([...new Set(direct)]);
+      // Domain-specific roles never reach a token themselves; the global roles they imply do.
+      const roles = await this.deps.roles.byIdMap();
+      return (await this.deps.roles.closure([...new Set(direct)])).filter((id) => roles.get(id)?.domainId == null);
     });
   }
 
@@ -136,7 +138,10 @@ export class Assignments {
   /** `GET /v3/role_assignments`. */
   async query(q: AssignmentQuery): Promise<AssignmentRow[]> {
     let rows: AssignmentRow[] = await this.repo.list();
-    if (q.effective) rows = await this.expand(rows);
+    if (q.effective) {
+      const roles = await this.deps.roles.byIdMap();
+      rows = (await this.expand(rows)).filter((r) => roles.get(r.roleId)?.domainId == null);
+    }
     const subtree = q.projectId && q.includeSubtree ? await this.subtreeOf(q.projectId) : new Set([q.projectId]);
     return rows.filter((r) => {
       if (q.userId && !(r.actorType === 'user' && r.actorId === q.userId)) return false;

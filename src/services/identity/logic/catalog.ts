@@ -48,8 +48,7 @@ export class Catalog {
     await this.regions.require(id);
     if ((await this.regions.list({ parentRegionId: id })).length)
       throw badRequest(`Region ${id} has child regions; delete them first.`);
-    if ((await this.endpoints.list({ regionId: id })).length)
-      throw badRequest(`Region ${id} still has endpoints; delete them first.`);
+    // NOTE: Keystone lets a region go while endpoints still name it; they keep the stale id.
     await this.regions.delete(id);
   }
 
@@ -95,7 +94,7 @@ export class Catalog {
   async updateEndpoint(id: string, patch: Partial<Omit<Endpoint, 'id'>>): Promise<Endpoint> {
     const cur = await this.endpoints.require(id);
     if (patch.serviceId) await this.services.require(patch.serviceId);
-    if (patch.regionId && !(await this.regions.get(patch.regionId))) throw notFound('region', patch.regionId);
+    if (patch.regionId && !(await this.regions.get(patch.regionId))) await this.createRegion({ id: patch.regionId });
     return this.endpoints.update({ ...cur, ...defined(patch), id });
   }
 

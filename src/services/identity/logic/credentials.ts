@@ -68,9 +68,14 @@ export class Credentials {
     return { cred, blob };
   }
 
-  async ec2ByAccess(userId: string, access: string): Promise<{ cred: Credential; blob: Ec2Blob }> {
-    const cred = await this.repo.get(ec2CredentialId(access));
-    if (!cred || cred.type !== 'ec2' || cred.userId !== userId) throw notFound('credential', access, 'CredentialNotFound');
+  /** Finds an EC2 credential by access key (for any user when userId is undefined). */
+  async ec2ByAccess(userId: string | undefined, access: string): Promise<{ cred: Credential; blob: Ec2Blob }> {
+    let cred = await this.repo.get(ec2CredentialId(access));
+    // A blob update may have changed the access key while the id stayed (Keystone allows it).
+    if (!cred || parseEc2Blob(cred.blob).access !== access)
+      cred = (await this.list({ type: 'ec2', ...(userId ? { userId } : {}) })).find((c) => parseEc2Blob(c.blob).access === access);
+    if (!cred || cred.type !== 'ec2' || (userId !== undefined && cred.userId !== userId))
+      throw notFound('credential', access, 'CredentialNotFound');
     return { cred, blob: parseEc2Blob(cred.blob) };
   }
 }

@@ -58,8 +58,6 @@ export function credentialRoutes(app: FastifyInstance, { identity, link, v3 }: I
       if (!isAdmin(requireAuth(req)) && userId !== cur.userId) throw forbidden();
       patch.userId = userId;
     }
-    if ((patch.type ?? cur.type) === 'ec2' && patch.blob && parseEc2Blob(patch.blob).access !== parseEc2Blob(cur.blob).access)
-      throw badRequest('The access key of an ec2 credential cannot change: its id derives from it.');
     return { credential: credentialView(await credentials.update(cur.id, patch), link) };
   });
   app.delete<P>('/credentials/:id', async (req, reply) => {

@@ -71,10 +71,16 @@ export function roleRoutes(app: FastifyInstance, { identity, link, v3 }: Identit
     if (!(await identity.roles.implies(prior, implied)))
       throw notFound('implied role', `${prior} implies ${implied}`, 'ImpliedRoleNotFound');
   };
-  app.get<PI>('/roles/:prior/implies/:implied', async (req) => {
+  app.get<PI>('/roles/:prior/implies/:implied', { exposeHeadRoute: false }, async (req) => {
     authorize(req.auth, 'identity:get_role');
     await requireImplication(req.params.prior, req.params.implied);
     return inference(await identity.roles.get(req.params.prior), await identity.roles.get(req.params.implied));
+  });
+  // Keystone answers the HEAD check with 204, not GET's 200.
+  app.head<PI>('/roles/:prior/implies/:implied', async (req, reply) => {
+    authorize(req.auth, 'identity:get_role');
+    await requireImplication(req.params.prior, req.params.implied);
+    reply.code(204).send();
   });
   app.delete<PI>('/roles/:prior/implies/:implied', async (req, reply) => {
     authorize(req.auth, 'identity:manage_role');
