@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
@@ -10,6 +10,12 @@ export { sleep };
 /** Everything the bench started, so it can be torn down on any exit path (by PID, never by name). */
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
+const hooks = new Set<() => void>();
+
+/** A synchronous teardown step run by cleanupSync (e.g. stopping Keystone by its PID file). */
+export function onCleanup(fn: () => void): void {
+  hooks.add(fn);
+}
 
 export function track(child: ChildProcess): void {
   children.add(child);
@@ -29,6 +35,14 @@ export function removeDir(d: string): void {
 
 /** Synchronous last-resort cleanup: SIGKILL every child still alive, remove every temp dir. */
 export function cleanupSync(): void {
+  for (const h of hooks) {
+    try {
+      h();
+    } catch {
+      /* best effort */
+    }
+  }
+  hooks.clear();
   for (const c of children) {
     if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
       try {
@@ -140,6 +154,44 @@ export function cpuSeconds(pid: number): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields 14 and 15 (utime, stime) are at 11 and 12 after the state field; clock ticks (100/s)
   return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** Jiffies of all CPUs since boot: total and idle (idle + iowait). */
+export function cpuTicks(): { total: number; idle: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), idle: f[3]! + f[4]! };
+}
+
+/** CPU-cores busy between two cpuTicks() snapshots (e.g. 1.4 of 2). */
+export function coresBusy(a: { total: number; idle: number }, b: { total: number; idle: number }): number {
+  const total = b.total - a.total;
+  return total > 0 ? ((total - (b.idle - a.idle)) / total) * availableParallelism() : NaN;
+}
+
+/** CPU seconds of this process plus its exited (reaped) children. */
+function ownSeconds(): number {
+  const s = readFileSync('/proc/self/stat', 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+}
+
+/**
+ * Noisy-neighbour meter: how much CPU processes other than the bench and its (exited) children
+ * used between start and the call of the returned function, in cores. Call it after every child
+ * has been stopped.
+ */
+export function noiseMeter(): () => number {
+  try {
+    const t0 = cpuTicks();
+    const own0 = ownSeconds();
+    const w0 = performance.now();
+    return () => {
+      const busy = coresBusy(t0, cpuTicks());
+      return busy - (ownSeconds() - own0) / ((performance.now() - w0) / 1000);
+    };
+  } catch {
+    return () => NaN;
+  }
 }
 
 export function machineLine(): string {
