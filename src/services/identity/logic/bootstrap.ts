@@ -1,5 +1,6 @@
 import type { Identity } from './index.js';
 import { KIND } from './models.js';
+import { hashPassword } from './passwords.js';
 import { DEFAULT_DOMAIN_ID } from './projects.js';
 import { SYSTEM_ALL } from './assignments.js';
 import type { ActorType, TargetType } from './models.js';
@@ -54,11 +55,12 @@ export async function bootstrap(id: Identity, opts: BootstrapOptions): Promise<{
   };
 
   const names = ['admin', 'demo', 'alt_demo', 'demo_reader', 'alt_demo_member', 'alt_demo_reader'];
-  // Hash in parallel: each scrypt runs on the libuv pool.
+  // Every bootstrap user has the admin password (as in devstack), so one hash serves them all.
+  const passwordHash = await hashPassword(opts.adminPassword);
   const users = await Promise.all(
     names.map(async (name) => {
       const existing = await id.users.byName(DEFAULT_DOMAIN_ID, name);
-      return existing ?? id.users.create({ name, password: opts.adminPassword, email: `${name}@example.com` });
+      return existing ?? id.users.create({ name, passwordHash, email: `${name}@example.com` });
     }),
   );
   const u = Object.fromEntries(names.map((n, i) => [n, users[i]!.id]));

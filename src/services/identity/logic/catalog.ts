@@ -119,7 +119,11 @@ export class Catalog {
   }
 
   /** The catalog for a token, with Keystone's URL substitutions applied. */
-  async forScope(projectId: string | undefined, userId: string): Promise<CatalogService[]> {
+  forScope(projectId: string | undefined, userId: string): Promise<CatalogService[]> {
+    return this.ctx.cached(`catalog:${projectId ?? ''}:${userId}`, () => this.build(projectId, userId));
+  }
+
+  private async build(projectId: string | undefined, userId: string): Promise<CatalogService[]> {
     const subst = (url: string) =>
       url
         .replace(/\$\((project_id|tenant_id)\)s/g, projectId ?? '$(project_id)s')

@@ -68,6 +68,8 @@ export class Tokens {
   private readonly revocations: Repo<Revocation & { id: string }>;
   private byAudit = new Set<string>();
   private userEvents = new Map<string, number>();
+  /** Decoded payloads of recently seen tokens: decryption is the costliest step of a validate. */
+  private decoded = new Map<string, TokenPayload>();
   private projectEvents = new Map<string, number>();
 
   constructor(
@@ -198,12 +200,23 @@ export class Tokens {
 
   /** Full validation; rejects with NotFound (Keystone's answer for a bad subject token). */
   async validate(token: string): Promise<ValidToken> {
-    const p = this.codec.decode(token);
+    const p = this.decode(token);
     const bad = () => notFound('token', token.length > 16 ? token.slice(0, 8) + '…' : token, 'TokenNotFound');
     if (!p || p.expiresAt <= this.ctx.clock.now() || this.isRevoked(p)) throw bad();
     const v = await this.resolve(token, p);
     if (!v) throw bad();
     return v;
+  }
+
+  private decode(token: string): TokenPayload | undefined {
+    const hit = this.decoded.get(token);
+    if (hit) return hit;
+    const p = this.codec.decode(token);
+    if (p) {
+      if (this.decoded.size >= 10_000) this.decoded.clear();
+      this.decoded.set(token, p);
+    }
+    return p;
   }
 
   private async resolve(token: string, p: TokenPayload): Promise<ValidToken | undefined> {

@@ -10,6 +10,8 @@ export interface UserInput {
   name: string;
   domainId?: string;
   password?: string | null;
+  /** An already computed hash (bootstrap users share one password, so one hash). */
+  passwordHash?: string;
   enabled?: boolean;
   defaultProjectId?: string | null;
   description?: string | null;
@@ -54,7 +56,7 @@ export class Users {
       name: input.name,
       domainId,
       enabled: input.enabled ?? true,
-      passwordHash: input.password == null ? null : await hashPassword(input.password),
+      passwordHash: input.passwordHash ?? (input.password == null ? null : await hashPassword(input.password)),
       passwordExpiresAt: null,
       defaultProjectId: input.defaultProjectId ?? null,
       description: input.description ?? null,
