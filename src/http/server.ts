@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/log.js';
 import type { GatewayContext, ServiceHealth, ServiceModule } from './service.js';
@@ -44,14 +44,29 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     keepAliveTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     return503OnClosing: true,
+    // Malformed URLs (bad percent-encoding, an over-long path segment) are refused before
+    // routing; without this they got Fastify's own body shape and no request id.
+    frameworkErrors: (err, req, reply) => {
+      reply.header('x-openstack-request-id', req.id);
+      const owner = opts.services.find((s) => req.url === s.prefix || req.url.startsWith(`${s.prefix}/`) || req.url.startsWith(`${s.prefix}?`));
+      if (owner?.frameworkError) return owner.frameworkError(err, req, reply as FastifyReply);
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      const title = status === 414 ? 'Request-URI Too Long' : 'Bad Request';
+      (reply as FastifyReply).code(status).header('x-openstack-request-id', req.id).send({ error: { code: status, title, message: err.message } });
+    },
   });
 
   // Lenient JSON: an empty body is "no body"; a malformed one is a 400 rendered by the service.
   app.removeContentTypeParser(['application/json']);
-  app.addContentTypeParser(/^application\/([\w.+-]*\+)?json$/, { parseAs: 'string' }, (_req, body, done) => {
+  // NOTE: Fastify tests a RegExp against the whole header, parameters included, so the optional
+  // `; charset=utf-8` must be allowed here or such requests got 415.
+  app.addContentTypeParser(/^application\/([\w.+-]*\+)?json\s*(;.*)?$/i, { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
+      // Deeply nested JSON parses, but then overflows the stack wherever it is walked
+      // (JSON.stringify for an error message or a store write): that was a 500.
+      if (nestedDeeperThan(text, MAX_JSON_DEPTH)) throw new SyntaxError('nested too deep');
       done(null, JSON.parse(text));
     } catch {
       const err = new SyntaxError('Malformed request body: the body is not valid JSON.') as SyntaxError & {
@@ -122,4 +137,23 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     close: () => app.close(),
   };
+}
+
+const MAX_JSON_DEPTH = 100;
+
+/** Whether JSON text nests arrays and objects more than `max` levels deep (strings skipped). */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92) i++; // backslash: skip the escaped character
+      else if (ch === 34) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 91 || ch === 123) {
+      if (++depth > max) return true;
+    } else if (ch === 93 || ch === 125) depth--;
+  }
+  return false;
 }

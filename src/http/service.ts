@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenVerifier } from './auth.js';
 
 /** An entry the identity service puts in the catalog for an enabled service. */
@@ -31,4 +31,9 @@ export interface ServiceModule {
   catalog: CatalogEntry[];
   plugin(app: FastifyInstance, ctx: GatewayContext): Promise<void>;
   health(): ServiceHealth;
+  /**
+   * Renders an error raised before routing (a malformed URL) for a request under `prefix`,
+   * in the service's own shape. Without it the gateway answers in Keystone's JSON shape.
+   */
+  frameworkError?(err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): void;
 }

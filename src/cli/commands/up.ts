@@ -69,6 +69,7 @@ export async function up(o: UpOptions): Promise<number> {
   out(`Stratus is up in ${((performance.now() - t0) / 1000).toFixed(2)}s.`);
   out(`  Identity (auth URL)  ${authUrl}/v3`);
   out(`  Health               ${cloud.url}/health`);
+  out(`  S3 (EC2 credentials) ${cloud.url}/s3  (path-style; openstack ec2 credentials create)`);
   out(`  Credentials          admin / ${config.adminPasswordExplicit ? '(the password you gave)' : config.adminPassword}  (project admin)`);
   out(`                       demo / same password  (project demo), also alt_demo, demo_reader`);
   if (persistent) {

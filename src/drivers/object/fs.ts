@@ -16,7 +16,7 @@ import {
 
 /**
  * Blobs as files under `<root>/data/<key>`. Writes go to `<root>/tmp/`, are fsync'd, then
- * renamed into place and the directory is fsync'd, so a crash leaves either the whole blob or
+ * hard-linked into place (atomic, so a key is written once) and the directory is fsync'd, so a crash leaves either the whole blob or
  * only a temporary file that `recover()` removes.
  */
 export class FsBlobStore implements BlobStore {
@@ -40,19 +40,29 @@ export class FsBlobStore implements BlobStore {
     const names: HashName[] = ['md5', ...(opts.hashes ?? []).filter((h) => h !== 'md5')];
     const hashes: [HashName, Hash][] = names.map((n) => [n, createHash(n)]);
     const out = createWriteStream(tmp, { flags: 'wx' });
+    // Always listen: a write error (ENOSPC, or a write that completes after destroy()) emitted
+    // with no listener was an uncaught exception that took the whole process down.
+    let outErr: Error | undefined;
+    out.on('error', (e) => (outErr ??= e));
     let size = 0;
     try {
       for await (const chunk of source as AsyncIterable<Uint8Array>) {
         size += chunk.length;
         if (opts.maxBytes !== undefined && size > opts.maxBytes) throw new BlobTooLarge(opts.maxBytes);
         for (const [, h] of hashes) h.update(chunk);
+        if (outErr) throw outErr;
         if (!out.write(chunk)) await new Promise<void>((resolve, reject) => {
-          const onErr = (e: Error) => reject(e);
-          out.once('error', onErr);
-          out.once('drain', () => {
+          if (outErr) return reject(outErr);
+          const onErr = (e: Error) => {
+            out.off('drain', onDrain);
+            reject(e);
+          };
+          const onDrain = () => {
             out.off('error', onErr);
             resolve();
-          });
+          };
+          out.once('error', onErr);
+          out.once('drain', onDrain);
         });
       }
       out.end();
@@ -64,11 +74,17 @@ export class FsBlobStore implements BlobStore {
         await fh.close();
       }
       await fsp.mkdir(dirname(final), { recursive: true });
-      if (await exists(final)) throw new BlobExists(key);
-      await fsp.rename(tmp, final);
+      // link() fails with EEXIST when the key is taken, atomically: an exists() check followed
+      // by rename() let two concurrent puts of one key both succeed, the second overwriting.
+      await fsp.link(tmp, final).catch((e: NodeJS.ErrnoException) => {
+        throw e.code === 'EEXIST' ? new BlobExists(key) : e;
+      });
       await syncDir(dirname(final));
+      await fsp.rm(tmp, { force: true });
     } catch (e) {
-      out.destroy();
+      // Wait for the stream to close its file: destroyed while still opening, it creates the
+      // file after an immediate rm() has run, which left a temporary file behind.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()).destroy());
       await fsp.rm(tmp, { force: true });
       throw e;
     }
