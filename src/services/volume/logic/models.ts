@@ -1,0 +1,163 @@
+/**
+ * Domain records of the block storage service (camelCase; wire names live in views/).
+ * Timestamps are epoch milliseconds.
+ */
+
+/** Who acts: the project the work belongs to, and whether the caller may see every project. */
+export interface Caller {
+  userId: string;
+  projectId: string;
+  roles: string[];
+  admin: boolean;
+}
+
+export type VolumeStatus =
+  | 'creating'
+  | 'available'
+  | 'attaching'
+  | 'in-use'
+  | 'detaching'
+  | 'extending'
+  | 'deleting'
+  | 'error'
+  | 'error_deleting'
+  | 'error_extending'
+  | 'maintenance'
+  | 'reserved'
+  | 'error_restoring'
+  | 'error_managing';
+
+/** Every status os-reset_status accepts. */
+export const VOLUME_STATUSES: readonly VolumeStatus[] = [
+  'creating',
+  'available',
+  'attaching',
+  'in-use',
+  'detaching',
+  'extending',
+  'deleting',
+  'error',
+  'error_deleting',
+  'error_extending',
+  'maintenance',
+  'reserved',
+  'error_restoring',
+  'error_managing',
+];
+
+/** Where a new volume's bytes come from. */
+export type VolumeSource =
+  | { kind: 'blank' }
+  | { kind: 'image'; imageId: string }
+  | { kind: 'snapshot'; snapshotId: string }
+  | { kind: 'volume'; volumeId: string };
+
+/**
+ * Work the reconciler still owes a record. The API writes it together with the transitional
+ * status; the reconciler clears it when it records the outcome. `id` tells one request from a
+ * later one that replaced it (a delete while a create runs).
+ */
+export type VolumeTask =
+  | { id: string; op: 'create'; source: VolumeSource; caller: Caller }
+  | { id: string; op: 'extend'; newSize: number }
+  | { id: string; op: 'delete' };
+
+export interface Attachment {
+  id: string;
+  serverId: string | null;
+  hostName: string | null;
+  device: string | null;
+  mode: 'rw' | 'ro';
+  /** `reserved` between os-reserve and os-attach; `attached` after. */
+  state: 'reserved' | 'attached';
+  attachedAt: number | null;
+}
+
+export interface Volume {
+  id: string;
+  projectId: string;
+  userId: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: VolumeStatus;
+  availabilityZone: string;
+  bootable: boolean;
+  /** null until os-update_readonly_flag sets it (Cinder shows it in metadata only then). */
+  readonly: boolean | null;
+  volumeTypeId: string;
+  metadata: Record<string, string>;
+  snapshotId: string | null;
+  sourceVolid: string | null;
+  /** Image properties copied at create-from-image (volume_image_metadata). */
+  imageMetadata: Record<string, string> | null;
+  attachments: Attachment[];
+  task: VolumeTask | null;
+  /** Why the last operation failed (for operators and logs; not on the wire). */
+  error: string | null;
+  createdAt: number;
+  updatedAt: number | null;
+}
+
+export type SnapshotStatus = 'creating' | 'available' | 'deleting' | 'error' | 'error_deleting';
+
+export type SnapshotTask = { id: string; op: 'create' } | { id: string; op: 'delete' };
+
+export interface Snapshot {
+  id: string;
+  volumeId: string;
+  projectId: string;
+  userId: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: SnapshotStatus;
+  metadata: Record<string, string>;
+  task: SnapshotTask | null;
+  error: string | null;
+  /** Set by os-update_snapshot_status; otherwise derived from the status. */
+  progress?: string;
+  createdAt: number;
+  updatedAt: number | null;
+}
+
+export interface VolumeType {
+  id: string;
+  name: string;
+  description: string | null;
+  isPublic: boolean;
+  extraSpecs: Record<string, string>;
+  /** Projects given access to a private type. */
+  projects: string[];
+  createdAt: number;
+}
+
+export const QUOTA_RESOURCES = ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes', 'per_volume_gigabytes', 'groups'] as const;
+export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
+export type QuotaLimits = Record<QuotaResource, number>;
+
+/** Cinder's defaults (-1 means unlimited). */
+export const DEFAULT_QUOTAS: QuotaLimits = {
+  volumes: 10,
+  snapshots: 10,
+  gigabytes: 1000,
+  backups: 10,
+  backup_gigabytes: 1000,
+  per_volume_gigabytes: -1,
+  groups: 10,
+};
+
+export interface QuotaSet {
+  /** The project id. */
+  id: string;
+  limits: Partial<QuotaLimits>;
+}
+
+export interface QuotaUsage {
+  volumes: number;
+  snapshots: number;
+  gigabytes: number;
+}
+
+export const AVAILABILITY_ZONE = 'nova';
+export const DEFAULT_TYPE_NAME = '__DEFAULT__';

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import { StratusError } from '../../../core/errors.js';
+import { q } from '../../../core/validate.js';
+import { AVAILABILITY_ZONE } from '../logic/models.js';
+import { callerOf } from '../policy.js';
+import { boolOf } from '../schemas/common.js';
+import { quotaSetView } from '../views/misc.js';
+import type { VolumeRouteDeps } from './deps.js';
+import { quotaPatch } from './misc.js';
+
+/** The one volume host of this cloud, in Cinder's host@backend form, and its pool. */
+const VOLUME_HOST = 'stratus@file';
+const POOL = `${VOLUME_HOST}#file`;
+
+/** Admin views of the backend: hosts, pools and quota classes. */
+export function adminRoutes(app: FastifyInstance, { bs }: VolumeRouteDeps): void {
+  app.get('/os-hosts', async (req) => {
+    callerOf(req.auth, 'admin', 'volume_extension:hosts');
+    const host = (service: string, name: string) => ({ service, host_name: name, zone: AVAILABILITY_ZONE, 'service-status': 'available', 'service-state': 'enabled', 'last-update': null });
+    return { hosts: [host('cinder-scheduler', 'stratus'), host('cinder-volume', VOLUME_HOST)] };
+  });
+
+  app.get<{ Params: { host: string } }>('/os-hosts/:host', async (req) => {
+    callerOf(req.auth, 'admin', 'volume_extension:hosts');
+    if (req.params.host !== VOLUME_HOST) throw new StratusError('NotFound', `Host ${req.params.host} could not be found.`, 'HostNotFound');
+    const [volumes, snapshots] = await Promise.all([bs.volumes.repo.list(), bs.snapshots.repo.list()]);
+    const projects = [...new Set([...volumes, ...snapshots].map((r) => r.projectId))];
+    const resource = (project: string, vs: typeof volumes, ss: typeof snapshots) => ({
+      resource: {
+        project,
+        host: VOLUME_HOST,
+        volume_count: String(vs.length),
+        total_volume_gb: String(vs.reduce((n, v) => n + v.size, 0)),
+        snapshot_count: String(ss.length),
+        total_snapshot_gb: String(ss.reduce((n, s) => n + s.size, 0)),
+      },
+    });
+    return {
+      host: [
+        resource('(total)', volumes, snapshots),
+        ...projects.map((p) => resource(p, volumes.filter((v) => v.projectId === p), snapshots.filter((s) => s.projectId === p))),
+      ],
+    };
+  });
+
+  app.get('/scheduler-stats/get_pools', async (req) => {
+    callerOf(req.auth, 'admin', 'scheduler_extension:scheduler_stats:get_pools');
+    const detail = q(req.query, 'detail');
+    if (detail === undefined || !boolOf(detail, 'detail')) return { pools: [{ name: POOL }] };
+    const capabilities = {
+      volume_backend_name: 'file',
+      vendor_name: 'Open Source',
+      driver_version: '1.0',
+      storage_protocol: 'local',
+      total_capacity_gb: 'unknown',
+      free_capacity_gb: 'unknown',
+      reserved_percentage: 0,
+      QoS_support: false,
+      timestamp: null,
+    };
+    return { pools: [{ name: POOL, capabilities }] };
+  });
+
+  app.get<{ Params: { name: string } }>('/os-quota-class-sets/:name', async (req) => {
+    callerOf(req.auth, 'admin', 'volume_extension:quota_classes');
+    return { quota_class_set: quotaSetView(req.params.name, await bs.quotas.defaults(req.params.name)) };
+  });
+
+  app.put<{ Params: { name: string } }>('/os-quota-class-sets/:name', async (req) => {
+    callerOf(req.auth, 'admin', 'volume_extension:quota_classes');
+    return { quota_class_set: quotaSetView(undefined, await bs.quotas.updateClass(req.params.name, quotaPatch(req.body, 'quota_class_set'))) };
+  });
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { badRequest, forbidden } from '../../../core/errors.js';
+import { isObject, q } from '../../../core/validate.js';
+import { AVAILABILITY_ZONE, QUOTA_RESOURCES, type Caller, type QuotaLimits, type QuotaResource } from '../logic/models.js';
+import { callerOf } from '../policy.js';
+import { boolOf } from '../schemas/common.js';
+import { absoluteLimitsView, EXTENSIONS, quotaSetView, quotaUsageView } from '../views/misc.js';
+import type { IdParams, VolumeRouteDeps } from './deps.js';
+
+/** Members and readers see their own project's quotas; admins any project's. */
+function quotaReader(c: Caller, projectId: string): void {
+  if (!c.admin && c.projectId !== projectId) throw forbidden("Policy doesn't allow volume_extension:quotas:show to be performed.");
+}
+
+/** The body of PUT os-quota-sets / os-quota-class-sets: integers (or integer strings) per resource. */
+export function quotaPatch(body: unknown, key = 'quota_set'): Partial<QuotaLimits> {
+  if (!isObject(body) || !isObject(body[key])) throw badRequest(`Missing required element '${key}' in request body.`);
+  const patch: Partial<QuotaLimits> = {};
+  for (const [k, v] of Object.entries(body[key])) {
+    if (k === 'tenant_id' || k === 'id' || k === 'class_name') continue;
+    if (!QUOTA_RESOURCES.includes(k as QuotaResource)) throw badRequest(`Bad key(s) in quota set: ${k.slice(0, 60)}`);
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+    if (!Number.isInteger(n)) throw badRequest(`Invalid input received: Quota limit for ${k} must be an integer.`);
+    patch[k as QuotaResource] = n;
+  }
+  return patch;
+}
+
+export function miscRoutes(app: FastifyInstance, { bs }: VolumeRouteDeps): void {
+  app.get('/os-availability-zone', async (req) => {
+    callerOf(req.auth, 'read', 'volume_extension:availability_zone_list');
+    return { availabilityZoneInfo: [{ zoneName: AVAILABILITY_ZONE, zoneState: { available: true } }] };
+  });
+
+  app.get('/limits', async (req) => {
+    const c = callerOf(req.auth, 'read', 'limits_extension:used_limits');
+    const [limits, used] = await Promise.all([bs.quotas.limits(c.projectId), bs.quotas.usage(c.projectId)]);
+    return { limits: { rate: [], absolute: absoluteLimitsView(limits, used) } };
+  });
+
+  app.get('/extensions', async (req) => {
+    callerOf(req.auth, 'read', 'volume_extension:extensions');
+    return { extensions: EXTENSIONS };
+  });
+
+  app.get<IdParams>('/os-quota-sets/:id', async (req) => {
+    const c = callerOf(req.auth, 'read', 'volume_extension:quotas:show');
+    quotaReader(c, req.params.id);
+    const usage = q(req.query, 'usage');
+    const limits = await bs.quotas.limits(req.params.id);
+    if (usage !== undefined && boolOf(usage, 'usage')) {
+      return { quota_set: quotaUsageView(req.params.id, limits, await bs.quotas.usage(req.params.id)) };
+    }
+    return { quota_set: quotaSetView(req.params.id, limits) };
+  });
+
+  app.get<IdParams>('/os-quota-sets/:id/defaults', async (req) => {
+    callerOf(req.auth, 'read', 'volume_extension:quotas:show');
+    return { quota_set: quotaSetView(req.params.id, await bs.quotas.defaults()) };
+  });
+
+  app.put<IdParams>('/os-quota-sets/:id', async (req) => {
+    callerOf(req.auth, 'admin', 'volume_extension:quotas:update');
+    return { quota_set: quotaSetView(undefined, await bs.quotas.update(req.params.id, quotaPatch(req.body))) };
+  });
+
+  app.delete<IdParams>('/os-quota-sets/:id', async (req, reply) => {
+    callerOf(req.auth, 'admin', 'volume_extension:quotas:delete');
+    await bs.quotas.reset(req.params.id);
+    reply.code(200).send();
+  });
+}
