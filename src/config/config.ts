@@ -16,6 +16,10 @@ export interface StratusConfig {
   /** Token lifetime, seconds. */
   tokenTtl: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Image service settings; per-project quotas default to 1000 images and 200 GiB. */
+  image?: { quotas?: { images?: number; bytes?: number } };
+  /** Object storage settings: largest object (bytes), expirer sweep interval (ms). */
+  swift?: { maxObjectSize?: number; expirerIntervalMs?: number };
 }
 
 export const DEFAULT_PORT = 5000;
