@@ -1,0 +1,29 @@
+import { badRequest, StratusError } from '../../../core/errors.js';
+import type { ImageLogic } from '../../image/logic/index.js';
+import type { ImageSource, OpenedImage } from '../logic/index.js';
+import type { Caller } from '../logic/models.js';
+
+/**
+ * Block storage reads images through the image service's logic, with the caller's project and
+ * admin flag, so visibility and deactivation rules are Glance's own.
+ */
+export function glanceImageSource(images: ImageLogic): ImageSource {
+  return {
+    async open(imageId: string, caller: Caller): Promise<OpenedImage> {
+      let img;
+      try {
+        img = await images.data.readable({ projectId: caller.projectId, admin: caller.admin }, imageId);
+      } catch (e) {
+        if (e instanceof StratusError && e.kind === 'NotFound') throw badRequest(`Invalid image identifier or unable to access requested image: ${imageId}.`);
+        throw e;
+      }
+      if (img.status !== 'active') throw badRequest(`Image ${imageId} is not active (status ${img.status}); upload its data first.`);
+      const out: OpenedImage = { stream: await images.data.open(img), size: img.size ?? 0, diskFormat: img.diskFormat ?? 'raw' };
+      if (img.name) out.name = img.name;
+      if (img.minDisk) out.minDisk = img.minDisk;
+      if (img.containerFormat) out.containerFormat = img.containerFormat;
+      if (img.checksum) out.checksum = img.checksum;
+      return out;
+    },
+  };
+}
