@@ -135,7 +135,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       return baseUrl;
     },
-    close: () => app.close(),
+    async close() {
+      // In-flight requests get a grace period; then stuck connections (a stalled upload, a
+      // client that never reads) are cut so a stop never hangs.
+      const grace = setTimeout(() => app.server.closeAllConnections(), 5_000);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(grace);
+      }
+    },
   };
 }
 

@@ -182,9 +182,15 @@ function buildWhere(kind: string, q: Query): { sql: string; params: unknown[] } 
   for (const [field, v] of Object.entries(q.where ?? {})) {
     if (!FIELD_RE.test(field)) throw new Error(`invalid field name ${field}`);
     if (v === null) parts.push(`json_extract(data, '$.${field}') IS NULL`);
-    else {
+    // json_extract gives 1/0 for JSON true/false, so a plain comparison let `true` match the
+    // number 1 (and 1 match true); compare the JSON type for booleans and numbers.
+    else if (typeof v === 'boolean') parts.push(`json_type(data, '$.${field}') = '${v ? 'true' : 'false'}'`);
+    else if (typeof v === 'number') {
+      parts.push(`json_extract(data, '$.${field}') = ? AND json_type(data, '$.${field}') IN ('integer', 'real')`);
+      params.push(v);
+    } else {
       parts.push(`json_extract(data, '$.${field}') = ?`);
-      params.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
+      params.push(v);
     }
   }
   if (q.ids) {
