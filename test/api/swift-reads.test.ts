@@ -156,12 +156,13 @@ describe('swift: expiring objects', () => {
   after(() => s.close());
 
   it('X-Delete-After: readable until then, then 404, out of listings, swept from counts', async () => {
-    await put(s, c, 'soon', 'bye', { 'x-delete-after': '1' });
+    // X-Delete-At is whole seconds, so '3' expires 2 to 3 s from now: room for the HEAD under load.
+    await put(s, c, 'soon', 'bye', { 'x-delete-after': '3' });
     await put(s, c, 'stays', 'hi');
     const h = await s.req('HEAD', `/${c}/soon`);
     assert.equal(h.status, 200);
     assert.match(h.headers['x-delete-at']!, /^\d{10}$/);
-    await eventually(async () => (await s.req('GET', `/${c}/soon`)).status === 404, 4000);
+    await eventually(async () => (await s.req('GET', `/${c}/soon`)).status === 404, 8000);
     assert.deepEqual((await s.req('GET', `/${c}`)).text, 'stays\n');
     await eventually(async () => (await s.req('HEAD', `/${c}`)).headers['x-container-object-count'] === '1', 4000);
   });
