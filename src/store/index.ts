@@ -10,3 +10,4 @@ export function openStore(dataDir: string): Store {
   if (dataDir === ':memory:') return new MemoryStore();
   return new SqliteStore(join(dataDir, 'stratus.db'));
 }
+export * from './repo.js';

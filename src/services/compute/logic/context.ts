@@ -3,7 +3,7 @@ import { conflict, StratusError } from '../../../core/errors.js';
 import type { EventBus } from '../../../core/events.js';
 import type { Logger } from '../../../core/log.js';
 import type { ComputeDriver } from '../../../drivers/compute/driver.js';
-import { StoreConflict, type Store, type StoreOps, type Where } from '../../../store/index.js';
+import { RecordRepo, type Store, type StoreOps} from '../../../store/index.js';
 import { KIND } from './models.js';
 import { shield } from './shield.js';
 import type { ImageCatalog, NetworkPorts, VolumeAttachments } from './ports.js';
@@ -89,70 +89,19 @@ export class ComputeContext {
 }
 
 /** Typed access to one kind of compute record. */
-export class Repo<T extends { id: string }> {
+export class Repo<T extends { id: string }> extends RecordRepo<T> {
   constructor(
-    private readonly ctx: ComputeContext,
-    readonly kind: string,
+    ctx: ComputeContext,
+    kind: string,
     /** Builds the not-found error for an id. */
-    private readonly missing: (id: string) => StratusError,
-    private readonly uniqOf?: (t: T) => string | null,
-    private readonly describeConflict?: (t: T) => string,
-  ) {}
-
-  private ops(tx?: StoreOps): StoreOps {
-    return tx ?? this.ctx.store;
-  }
-
-  async get(id: string, tx?: StoreOps): Promise<T | undefined> {
-    return (await this.ops(tx).get<T>(this.kind, id))?.data;
-  }
-
-  async require(id: string, tx?: StoreOps): Promise<T> {
-    const v = await this.get(id, tx);
-    if (!v) throw this.missing(id);
-    return v;
-  }
-
-  async byUniq(uniq: string, tx?: StoreOps): Promise<T | undefined> {
-    return (await this.ops(tx).getByUniq<T>(this.kind, uniq))?.data;
-  }
-
-  async list(where?: Where, tx?: StoreOps): Promise<T[]> {
-    return (await this.ops(tx).find<T>(this.kind, where ? { where } : {})).map((r) => r.data);
-  }
-
-  async count(where?: Where, tx?: StoreOps): Promise<number> {
-    return this.ops(tx).count(this.kind, where ? { where } : {});
-  }
-
-  async create(t: T, tx?: StoreOps): Promise<T> {
-    try {
-      await this.ops(tx).create(this.kind, t.id, t, { uniq: this.uniqOf?.(t) ?? null });
-    } catch (e) {
-      throw this.mapConflict(e, t);
-    }
-    return t;
-  }
-
-  async update(t: T, tx?: StoreOps): Promise<T> {
-    try {
-      await this.ops(tx).update(this.kind, t.id, t, { uniq: this.uniqOf?.(t) ?? null });
-    } catch (e) {
-      throw this.mapConflict(e, t);
-    }
-    return t;
-  }
-
-  delete(id: string, tx?: StoreOps): Promise<boolean> {
-    return this.ops(tx).delete(this.kind, id);
-  }
-
-  deleteWhere(where: Where, tx?: StoreOps): Promise<number> {
-    return this.ops(tx).deleteWhere(this.kind, where);
-  }
-
-  private mapConflict(e: unknown, t: T): unknown {
-    if (!(e instanceof StoreConflict)) return e;
-    return conflict(this.describeConflict?.(t) ?? `${this.kind} ${t.id} already exists.`);
+    missing: (id: string) => StratusError,
+    uniqOf?: (t: T) => string | null,
+    describeConflict?: (t: T) => string,
+  ) {
+    super(ctx.store, kind, {
+      missing,
+      ...(uniqOf ? { uniqOf } : {}),
+      conflict: (t) => conflict(describeConflict?.(t) ?? `${kind} ${t.id} already exists.`),
+    });
   }
 }

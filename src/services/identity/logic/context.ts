@@ -2,7 +2,7 @@ import type { Clock } from '../../../core/clock.js';
 import { conflict, notFound } from '../../../core/errors.js';
 import type { EventBus } from '../../../core/events.js';
 import type { Logger } from '../../../core/log.js';
-import { StoreConflict, type Store, type StoreOps, type Where } from '../../../store/index.js';
+import { RecordRepo, type Store } from '../../../store/index.js';
 
 export interface IdentityConfig {
   /** Token lifetime in seconds (Keystone's default is 3600). */
@@ -48,73 +48,21 @@ export class IdentityContext {
 }
 
 /** Typed access to one kind of identity record, with Keystone's not-found and conflict errors. */
-export class Repo<T extends { id: string }> {
+export class Repo<T extends { id: string }> extends RecordRepo<T> {
   constructor(
-    private readonly ctx: IdentityContext,
-    readonly kind: string,
+    ctx: IdentityContext,
+    kind: string,
     /** Human name used in errors: "Could not find project: X." */
     readonly what: string,
-    private readonly uniqOf?: (t: T) => string | null,
-    private readonly describeConflict?: (t: T) => string,
-  ) {}
-
-  private ops(tx?: StoreOps): StoreOps {
-    return tx ?? this.ctx.store;
-  }
-
-  async get(id: string, tx?: StoreOps): Promise<T | undefined> {
-    return (await this.ops(tx).get<T>(this.kind, id))?.data;
-  }
-
-  async require(id: string, tx?: StoreOps): Promise<T> {
-    const v = await this.get(id, tx);
-    if (!v) throw notFound(this.what, id);
-    return v;
-  }
-
-  async byUniq(uniq: string): Promise<T | undefined> {
-    return (await this.ctx.store.getByUniq<T>(this.kind, uniq))?.data;
-  }
-
-  async list(where?: Where, tx?: StoreOps): Promise<T[]> {
-    return (await this.ops(tx).find<T>(this.kind, where ? { where } : {})).map((r) => r.data);
-  }
-
-  async create(t: T, tx?: StoreOps): Promise<T> {
-    try {
-      await this.ops(tx).create(this.kind, t.id, t, { uniq: this.uniqOf?.(t) ?? null });
-    } catch (e) {
-      throw this.mapConflict(e, t);
-    }
-    this.ctx.changed(this.kind, 'created', t.id);
-    return t;
-  }
-
-  async update(t: T, tx?: StoreOps): Promise<T> {
-    try {
-      await this.ops(tx).update(this.kind, t.id, t, { uniq: this.uniqOf?.(t) ?? null });
-    } catch (e) {
-      throw this.mapConflict(e, t);
-    }
-    this.ctx.changed(this.kind, 'updated', t.id);
-    return t;
-  }
-
-  async delete(id: string, tx?: StoreOps): Promise<boolean> {
-    const done = await this.ops(tx).delete(this.kind, id);
-    if (done) this.ctx.changed(this.kind, 'deleted', id);
-    return done;
-  }
-
-  async deleteWhere(where: Where, tx?: StoreOps): Promise<number> {
-    const n = await this.ops(tx).deleteWhere(this.kind, where);
-    if (n) this.ctx.changed(this.kind, 'deleted', '*');
-    return n;
-  }
-
-  private mapConflict(e: unknown, t: T): unknown {
-    if (!(e instanceof StoreConflict)) return e;
-    const detail = this.describeConflict?.(t) ?? `Duplicate ID, ${t.id}.`;
-    return conflict(`Conflict occurred attempting to store ${this.what} - ${detail}`, 'Conflict');
+    uniqOf?: (t: T) => string | null,
+    describeConflict?: (t: T) => string,
+  ) {
+    super(ctx.store, kind, {
+      missing: (id) => notFound(what, id),
+      ...(uniqOf ? { uniqOf } : {}),
+      conflict: (t) => conflict(`Conflict occurred attempting to store ${what} - ${describeConflict?.(t) ?? `Duplicate ID, ${t.id}.`}`, 'Conflict'),
+      // Every identity write drops derived facts (memo) and is published.
+      changed: (action, id) => ctx.changed(kind, action, id),
+    });
   }
 }

@@ -3,7 +3,7 @@ import { conflict, notFound } from '../../../core/errors.js';
 import type { EventBus } from '../../../core/events.js';
 import type { Logger } from '../../../core/log.js';
 import type { BlobStore } from '../../../drivers/object/driver.js';
-import { StoreConflict, type Store, type StoreOps, type Where } from '../../../store/index.js';
+import { RecordRepo, type Store } from '../../../store/index.js';
 
 /** Per-project limits (Glance's unified limits image_count_total and image_size_total). */
 export interface ImageQuotas {
@@ -60,56 +60,16 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 }
 
 /** Typed access to one kind of image record. */
-export class Repo<T extends { id: string }> {
+export class Repo<T extends { id: string }> extends RecordRepo<T> {
   constructor(
-    private readonly ctx: ImageContext,
-    readonly kind: string,
+    ctx: ImageContext,
+    kind: string,
     /** Human name used in errors: "No image found with ID X." */
     readonly what: string,
-  ) {}
-
-  private ops(tx?: StoreOps): StoreOps {
-    return tx ?? this.ctx.store;
-  }
-
-  async get(id: string, tx?: StoreOps): Promise<T | undefined> {
-    return (await this.ops(tx).get<T>(this.kind, id))?.data;
-  }
-
-  async require(id: string, tx?: StoreOps): Promise<T> {
-    const v = await this.get(id, tx);
-    if (!v) throw notFound(this.what, id);
-    return v;
-  }
-
-  async list(where?: Where, tx?: StoreOps): Promise<T[]> {
-    return (await this.ops(tx).find<T>(this.kind, where ? { where } : {})).map((r) => r.data);
-  }
-
-  async count(where?: Where, tx?: StoreOps): Promise<number> {
-    return this.ops(tx).count(this.kind, where ? { where } : {});
-  }
-
-  async create(t: T, tx?: StoreOps): Promise<T> {
-    try {
-      await this.ops(tx).create(this.kind, t.id, t);
-    } catch (e) {
-      if (e instanceof StoreConflict) throw conflict(`An ${this.what} with identifier ${t.id} already exists.`);
-      throw e;
-    }
-    return t;
-  }
-
-  async update(t: T, tx?: StoreOps): Promise<T> {
-    await this.ops(tx).update(this.kind, t.id, t);
-    return t;
-  }
-
-  delete(id: string, tx?: StoreOps): Promise<boolean> {
-    return this.ops(tx).delete(this.kind, id);
-  }
-
-  deleteWhere(where: Where, tx?: StoreOps): Promise<number> {
-    return this.ops(tx).deleteWhere(this.kind, where);
+  ) {
+    super(ctx.store, kind, {
+      missing: (id) => notFound(what, id),
+      conflict: (t) => conflict(`An ${what} with identifier ${t.id} already exists.`),
+    });
   }
 }

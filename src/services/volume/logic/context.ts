@@ -4,7 +4,7 @@ import { StratusError } from '../../../core/errors.js';
 import type { EventBus } from '../../../core/events.js';
 import type { Logger } from '../../../core/log.js';
 import type { BlockDriver } from '../../../drivers/block/driver.js';
-import type { Store, StoreOps, Where } from '../../../store/index.js';
+import { RecordRepo, type Store, type StoreOps } from '../../../store/index.js';
 import type { ImageSource } from './images.js';
 
 /** What the reconciler is asked to look at. */
@@ -48,48 +48,19 @@ export class VolumeContext {
 }
 
 /** Typed access to one kind of record. `what` names it in errors ("Volume X could not be found."). */
-export class Repo<T extends { id: string }> {
+export class Repo<T extends { id: string }> extends RecordRepo<T> {
   constructor(
-    private readonly ctx: VolumeContext,
-    readonly kind: string,
+    ctx: VolumeContext,
+    kind: string,
     readonly what: string,
-    private readonly uniqOf?: (t: T) => string | null,
-  ) {}
-
-  private ops(tx?: StoreOps): StoreOps {
-    return tx ?? this.ctx.store;
+    uniqOf?: (t: T) => string | null,
+  ) {
+    super(ctx.store, kind, { missing: (id) => itemNotFound(what, id), ...(uniqOf ? { uniqOf } : {}) });
   }
 
-  async get(id: string, tx?: StoreOps): Promise<T | undefined> {
-    return (await this.ops(tx).get<T>(this.kind, id))?.data;
-  }
-
-  async require(id: string, tx?: StoreOps): Promise<T> {
-    const v = await this.get(id, tx);
-    if (!v) throw itemNotFound(this.what, id);
-    return v;
-  }
-
-  async list(where?: Where, tx?: StoreOps): Promise<T[]> {
-    return (await this.ops(tx).find<T>(this.kind, where ? { where } : {})).map((r) => r.data);
-  }
-
-  async byUniq(uniq: string, tx?: StoreOps): Promise<T | undefined> {
-    return (await this.ops(tx).getByUniq<T>(this.kind, uniq))?.data;
-  }
-
-  async create(t: T, tx?: StoreOps): Promise<T> {
-    await this.ops(tx).create(this.kind, t.id, t, { uniq: this.uniqOf?.(t) ?? null });
-    return t;
-  }
-
-  async put(t: T, tx?: StoreOps): Promise<T> {
-    await this.ops(tx).update(this.kind, t.id, t, { uniq: this.uniqOf?.(t) ?? null });
-    return t;
-  }
-
-  delete(id: string, tx?: StoreOps): Promise<boolean> {
-    return this.ops(tx).delete(this.kind, id);
+  /** Replaces the stored record (Cinder's logic calls an update a put). */
+  put(t: T, tx?: StoreOps): Promise<T> {
+    return this.update(t, tx);
   }
 }
 
