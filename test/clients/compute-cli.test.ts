@@ -1,6 +1,7 @@
 // The real `openstack` CLI (Debian's python3-openstackclient) driving compute against an
 // in-process Stratus: keypair, server create --wait with image, flavor, network, key and
-// security group, list/show, stop/start/reboot, console log, volume attach/detach, delete.
+// security group, list/show, stop/start/reboot, console log, volume attach/detach, delete,
+// and boot from a volume made from the image.
 // The CLI is always spawned asynchronously: the cloud is served from this very process.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -120,6 +121,20 @@ if (!TOOLS.every((x) => onPath(x.cmd))) {
       await os('server', 'delete', '--wait', vm);
       assert.ok(!(await osJson<Row[]>('server', 'list')).some((r) => r.Name === vm));
       await os('volume', 'delete', vol);
+
+      // Boot from volume: a bootable volume made from the image, then `server create --volume`.
+      const bootVol = uniqueName('cli-bootvol');
+      const bfv = uniqueName('cli-bfv');
+      await os('volume', 'create', '--image', image, '--size', '1', '--bootable', bootVol);
+      await until('volume', bootVol, 'status', 'available');
+      const booted = await osJson('server', 'create', '--volume', bootVol, '--flavor', 'm1.nano', '--network', 'private', '--wait', bfv);
+      assert.equal(booted.status, 'ACTIVE');
+      await until('volume', bootVol, 'status', 'in-use');
+      assert.match(JSON.stringify((await osJson('volume', 'show', bootVol)).attachments), new RegExp(booted.id as string));
+      await os('server', 'delete', '--wait', bfv);
+      await until('volume', bootVol, 'status', 'available');
+      await os('volume', 'delete', bootVol);
+
       await os('keypair', 'delete', key);
       await os('image', 'delete', image);
     });
