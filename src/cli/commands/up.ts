@@ -65,6 +65,12 @@ export async function up(o: UpOptions): Promise<number> {
     }
   }
   step('ready');
+  // Say plainly which services run on stand-in drivers (no root, or no data plane yet).
+  const fakes = Object.entries(cloud.gateway.health().services).filter(([, h]) => h.detail && /fake/i.test(h.detail));
+  if (fakes.length) {
+    out(`  note: ${fakes.map(([name]) => name).join(', ')} run on fake drivers (${fakes.map(([, h]) => h.detail).join('; ')}):`);
+    out(`        the APIs are complete, but servers and networks are not real until the Linux data plane lands.`);
+  }
   out('');
   out(`Stratus is up in ${((performance.now() - t0) / 1000).toFixed(2)}s.`);
   out(`  Identity (auth URL)  ${authUrl}/v3`);
