@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { startTestCloud, uniqueName, type TestCloud } from '../support/cloud.js';
-import { cleanEnv, onPath, requireTools, run, type RunResult } from '../support/proc.js';
+import { onPath, requireTools, run, type RunResult, cliEnv } from '../support/proc.js';
 
 const TOOLS = [{ cmd: 'openstack', debPackage: 'python3-openstackclient' }];
 type Row = Record<string, any>;
@@ -28,16 +27,7 @@ if (!TOOLS.every((x) => onPath(x.cmd))) {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'stratus-compute-cli-'));
       tc = await startTestCloud({ sqlite: true });
-      const clouds: Record<string, unknown> = {};
-      for (const user of ['demo', 'admin']) {
-        clouds[user] = {
-          auth: { auth_url: tc.authUrl, username: user, password: 'secret', project_name: user, user_domain_id: 'default', project_domain_id: 'default' },
-          region_name: 'RegionOne',
-          identity_api_version: 3,
-        };
-      }
-      writeFileSync(join(dir, 'clouds.yaml'), stringify({ clouds }));
-      env = cleanEnv({ OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') });
+      env = cliEnv(dir, tc.authUrl, { demo: 'demo', admin: 'admin' });
     });
 
     after(async () => {

@@ -7,9 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { startTestCloud, uniqueName, type TestCloud } from '../support/cloud.js';
-import { cleanEnv, onPath, requireTools, run } from '../support/proc.js';
+import { onPath, requireTools, run, cliEnv } from '../support/proc.js';
 
 const TOOLS = [{ cmd: 'openstack', debPackage: 'python3-openstackclient' }];
 const CLOUDS = { demo: 'demo', alt_demo: 'alt_demo', admin: 'admin' } as const;
@@ -35,18 +34,7 @@ if (!TOOLS.every((x) => onPath(x.cmd))) {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'stratus-image-cli-'));
       tc = await startTestCloud({ sqlite: true });
-      const clouds: Record<string, unknown> = {};
-      for (const [name, project] of Object.entries(CLOUDS)) {
-        clouds[name] = {
-          auth: { auth_url: tc.authUrl, username: name, password: 'secret', project_name: project, user_domain_id: 'default', project_domain_id: 'default' },
-          region_name: 'RegionOne',
-          identity_api_version: 3,
-          interface: 'public',
-        };
-      }
-      const file = join(dir, 'clouds.yaml');
-      writeFileSync(file, stringify({ clouds }));
-      env = cleanEnv({ OS_CLIENT_CONFIG_FILE: file });
+      env = cliEnv(dir, tc.authUrl, CLOUDS);
     });
 
     after(async () => {

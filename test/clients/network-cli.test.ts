@@ -2,13 +2,12 @@
 // SDK) against an in-process Stratus. The CLI is spawned asynchronously: the cloud is served
 // from this very process. clouds.yaml lives in a temp dir, named by OS_CLIENT_CONFIG_FILE.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { stringify } from 'yaml';
 import { startTestCloud, uniqueName, type TestCloud } from '../support/cloud.js';
-import { cleanEnv, onPath, requireTools, run } from '../support/proc.js';
+import { onPath, requireTools, run, cliEnv } from '../support/proc.js';
 
 const TOOLS = [{ cmd: 'openstack', debPackage: 'python3-openstackclient' }];
 type Row = Record<string, any>;
@@ -26,16 +25,7 @@ if (!TOOLS.every((x) => onPath(x.cmd))) {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'stratus-netcli-'));
       tc = await startTestCloud({ sqlite: true });
-      const clouds: Record<string, unknown> = {};
-      for (const [name, project] of [['admin', 'admin'], ['demo', 'demo'], ['alt_demo', 'alt_demo']]) {
-        clouds[name!] = {
-          auth: { auth_url: tc.authUrl, username: name, password: 'secret', project_name: project, user_domain_id: 'default', project_domain_id: 'default' },
-          region_name: 'RegionOne',
-          identity_api_version: 3,
-        };
-      }
-      writeFileSync(join(dir, 'clouds.yaml'), stringify({ clouds }));
-      env = cleanEnv({ OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') });
+      env = cliEnv(dir, tc.authUrl, { admin: 'admin', demo: 'demo', alt_demo: 'alt_demo' });
     });
     after(async () => {
       await tc?.close();

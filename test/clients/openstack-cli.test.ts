@@ -3,12 +3,11 @@
 // asynchronously: the cloud is served from this very process.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { startTestCloud, uniqueName, type TestCloud } from '../support/cloud.js';
-import { cleanEnv, onPath, requireTools, run, type RunResult } from '../support/proc.js';
+import { onPath, requireTools, run, type RunResult, cliEnv } from '../support/proc.js';
 
 const TOOLS = [{ cmd: 'openstack', debPackage: 'python3-openstackclient' }];
 const CLOUDS = { admin: 'admin', demo: 'demo', demo_reader: 'demo', alt_demo: 'alt_demo' } as const;
@@ -30,25 +29,7 @@ if (!TOOLS.every((x) => onPath(x.cmd))) {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'stratus-cli-'));
       tc = await startTestCloud({ sqlite: true });
-      const clouds: Record<string, unknown> = {};
-      for (const [name, project] of Object.entries(CLOUDS)) {
-        clouds[name] = {
-          auth: {
-            auth_url: tc.authUrl,
-            username: name,
-            password: 'secret',
-            project_name: project,
-            user_domain_id: 'default',
-            project_domain_id: 'default',
-          },
-          region_name: 'RegionOne',
-          identity_api_version: 3,
-          interface: 'public',
-        };
-      }
-      const file = join(dir, 'clouds.yaml');
-      writeFileSync(file, stringify({ clouds }));
-      env = cleanEnv({ OS_CLIENT_CONFIG_FILE: file });
+      env = cliEnv(dir, tc.authUrl, CLOUDS);
       // Ids to compare the CLI's answers with, read straight from the API.
       const admin = await tc.token('admin');
       const me = await tc.req('GET', '/identity/v3/auth/tokens', { token: admin, headers: { 'x-subject-token': await tc.token('demo') } });

@@ -3,12 +3,11 @@
 // is served from this very process.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { eventually, startTestCloud, uniqueName, type TestCloud } from '../support/cloud.js';
-import { cleanEnv, onPath, requireTools, run, type RunResult } from '../support/proc.js';
+import { onPath, requireTools, run, type RunResult, cliEnv } from '../support/proc.js';
 
 const TOOLS = [{ cmd: 'openstack', debPackage: 'python3-openstackclient' }];
 type Row = Record<string, any>;
@@ -26,15 +25,7 @@ if (!TOOLS.every((x) => onPath(x.cmd))) {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'stratus-volume-cli-'));
       tc = await startTestCloud({ sqlite: true });
-      const cloud = (user: string, project: string) => ({
-        auth: { auth_url: tc.authUrl, username: user, password: 'secret', project_name: project, user_domain_id: 'default', project_domain_id: 'default' },
-        region_name: 'RegionOne',
-        identity_api_version: 3,
-        interface: 'public',
-      });
-      const file = join(dir, 'clouds.yaml');
-      writeFileSync(file, stringify({ clouds: { demo: cloud('demo', 'demo'), admin: cloud('admin', 'admin') } }));
-      env = cleanEnv({ OS_CLIENT_CONFIG_FILE: file });
+      env = cliEnv(dir, tc.authUrl, { demo: 'demo', admin: 'admin' });
     });
 
     after(async () => {

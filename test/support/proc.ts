@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,4 +73,24 @@ export function requireTools(t: TestContext, tools: { cmd: string; debPackage: s
   if (process.env.CI === 'true') assert.fail(msg);
   t.skip(msg);
   return false;
+}
+
+/**
+ * Writes a clouds.yaml in `dir` with one cloud per user (named after the user, scoped to the
+ * given project, password 'secret') and returns the environment that points the OpenStack CLI
+ * at it (OS_* variables of the caller removed).
+ */
+export function cliEnv(dir: string, authUrl: string, users: Record<string, string>): NodeJS.ProcessEnv {
+  const clouds: Record<string, unknown> = {};
+  for (const [user, project] of Object.entries(users)) {
+    clouds[user] = {
+      auth: { auth_url: authUrl, username: user, password: 'secret', project_name: project, user_domain_id: 'default', project_domain_id: 'default' },
+      region_name: 'RegionOne',
+      identity_api_version: 3,
+      interface: 'public',
+    };
+  }
+  const file = join(dir, 'clouds.yaml');
+  writeFileSync(file, stringify({ clouds }));
+  return cleanEnv({ OS_CLIENT_CONFIG_FILE: file });
 }
