@@ -7,6 +7,8 @@
 //   services/<a>/ never import another service's internals (only its logic/index.js) or a
 //           concrete driver implementation (only drivers/<x>/driver.js)
 //   cli/    never imports service internals (it goes through main.ts and HTTP)
+//   kube/   never imports the OpenStack side (services, http, drivers, store)
+//   dataplane/ host primitives for drivers and node agents; imports core only
 import tseslint from 'typescript-eslint';
 
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
@@ -50,6 +52,14 @@ export default tseslint.config(
   {
     files: ['src/cli/**/*.ts', 'dashboard/**/*.{ts,tsx}'],
     rules: restrict([msg(['**/services/**', '**/store/**', '**/drivers/**'], 'The CLI and dashboard use main.ts or the public APIs, never service internals.')]),
+  },
+  {
+    files: ['src/kube/**/*.ts'],
+    rules: restrict([msg(['**/services/**', '**/http/**', '**/drivers/**', '**/store/**', '!**/kube/store/**', '**/cli/**', '**/main.js'], 'kube/ is its own control plane: it shares only core/ and dataplane/ with the OpenStack side.')]),
+  },
+  {
+    files: ['src/dataplane/**/*.ts'],
+    rules: restrict([msg(['**/services/**', '**/http/**', '**/store/**', '**/cli/**', '**/main.js', '**/kube/**'], 'dataplane/ holds host primitives (namespaces, links, nft, runtimes) used by drivers and node agents; it depends on core/ only.')]),
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],
