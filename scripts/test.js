@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs the compiled test files with node:test and prints its summary (CI reads it).
-//   node scripts/test.js            all suites: unit, api, clients (real openstack CLI, tempest)
+//   node scripts/test.js            all suites: unit, api, kube, clients, dataplane
 //   node scripts/test.js unit api   only those groups
-// Groups: unit = dist/src/**/*.test.js, api = dist/test/api, clients = dist/test/clients,
-// privileged = dist/test/privileged (root only).
+// Groups: unit = dist/src/**/*.test.js, api = dist/test/api, kube = dist/test/kube (control plane
+// with the real kubectl and client-node), clients = dist/test/clients (real openstack CLI, tempest),
+// dataplane = dist/test/dataplane (real Linux data plane; those tests skip themselves without root).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,9 @@ const root = new URL('..', import.meta.url).pathname;
 const groups = {
   unit: ['dist/src'],
   api: ['dist/test/api'],
+  kube: ['dist/test/kube'],
   clients: ['dist/test/clients'],
+  dataplane: ['dist/test/dataplane'],
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(groups);
 
