@@ -15,6 +15,8 @@ Commands:
   status   Show whether the cloud is running and the state of each service  [--data-dir] [--json]
   openrc   Print shell exports for the openstack CLI  [--user U] [--project P] [--data-dir]
   reset    Delete all state in the data dir  [--yes] [--data-dir]
+  kube up  Run a Kubernetes control plane and node agents  [--nodes N] [--port P] [--data-dir D] [--kubeconfig F]
+           (stratus kube help for all options)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -23,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return cmd ? 0 : 2;
   }
+  // Loaded on demand: `stratus up` never pays for (or depends on) the Kubernetes modules.
+  if (cmd === 'kube') return (await import('./commands/kube.js')).kube(rest);
   let parsed;
   try {
     parsed = parseArgs({
