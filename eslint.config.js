@@ -35,7 +35,15 @@ export default tseslint.config(
     files: ['src/drivers/**/*.ts'],
     rules: restrict([
       msg(['**/store/**', '**/store/*', '**/services/**', '**/http/**', '**/cli/**', '**/main.js'], 'Drivers never import the store, services or http (nova N307/N311).'),
-      msg(['../*/**', '!../*/driver.js'], 'A driver never imports another driver.'),
+      msg(['../*/**', '!../*/driver.js', '!../../**'], 'A driver never imports another driver.'),
+    ]),
+  },
+  {
+    // Implementations in a folder (drivers/compute/container/…): siblings are one level further up.
+    files: ['src/drivers/*/*/*.ts'],
+    rules: restrict([
+      msg(['**/store/**', '**/store/*', '**/services/**', '**/http/**', '**/cli/**', '**/main.js'], 'Drivers never import the store, services or http (nova N307/N311).'),
+      msg(['../../*/**', '!../../*/driver.js', '!../../../**'], 'A driver never imports another driver.'),
     ]),
   },
   {
@@ -61,7 +69,7 @@ export default tseslint.config(
     ]),
   })),
   {
-    files: ['src/dataplane/**/*.ts'],
+    files: ['src/dataplane/**/*.ts', 'src/images/**/*.ts'],
     rules: restrict([msg(['**/services/**', '**/http/**', '**/store/**', '**/cli/**', '**/main.js', '**/kube/**'], 'dataplane/ holds host primitives (namespaces, links, nft, runtimes) used by drivers and node agents; it depends on core/ only.')]),
   },
   {
