@@ -7,7 +7,7 @@
  *              (needs root and apt; about 2 min; never in CI)
  *   --strict   exit 2 if a target is missed
  *   --only     comma-separated parts to run: identity (startup + identity), objects, images,
- *              network, compute (default: all)
+ *              network, compute, kube (default: all)
  *
  * objects/images/network/compute (issues #3-#5) run against a second Stratus on a fresh data dir.
  */
@@ -21,13 +21,14 @@ import { out, printFigure, printSummary, section, verdict, type Figure } from '.
 import { startupBench } from './startup.js';
 import { computeBench } from './compute.js';
 import { imagesBench } from './images.js';
+import { kubeBench } from './kube.js';
 import { networkBench } from './network.js';
 import { Api, objectsBench, projectId, type DataOptions } from './objects.js';
 import { startStratus, type RunningStratus } from './stratus.js';
 import { cleanupSync, installCleanupHandlers, noiseMeter, machineLine, removeDir, rssMiB, stopChild, tempDir } from './util.js';
 
-const USAGE = 'usage: npm run bench [-- --quick] [--anchors] [--strict] [--only identity,objects,images,network,compute]\n';
-const PARTS = ['identity', 'objects', 'images', 'network', 'compute'] as const;
+const USAGE = 'usage: npm run bench [-- --quick] [--anchors] [--strict] [--only identity,objects,images,network,compute,kube]\n';
+const PARTS = ['identity', 'objects', 'images', 'network', 'compute', 'kube'] as const;
 
 async function main(): Promise<number> {
   let args;
@@ -85,7 +86,7 @@ async function main(): Promise<number> {
       printReferenceNote(!args.anchors);
       await stopChild(live.child);
     }
-    if (PARTS.some((p) => p !== 'identity' && only.has(p))) {
+    if (PARTS.some((p) => p !== 'identity' && p !== 'kube' && only.has(p))) {
       section('Data plane and resources (issues #3-#5): a new Stratus on a fresh data dir (SQLite + files), admin token');
       const dataDir = join(root, 'data');
       const scratch = join(root, 'disk');
@@ -118,6 +119,7 @@ async function main(): Promise<number> {
       }
       await stopChild(live.child);
     }
+    if (only.has('kube')) figures.push(...(await kubeBench({ quick, root })));
     const others = noise();
     printSummary(figures);
     out(`  other processes on this machine used ${others.toFixed(2)} of ${availableParallelism()} CPUs on average during the run` +
