@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './core/clock.js';
@@ -17,6 +19,17 @@ import { FakeBlockDriver } from './drivers/block/fake.js';
 import { FileBlockDriver } from './drivers/block/file.js';
 import { FakeNetworkDriver } from './drivers/network/fake.js';
 import { FakeComputeDriver } from './drivers/compute/fake.js';
+import type { ComputeDriver } from './drivers/compute/driver.js';
+import type { NetworkDriver } from './drivers/network/driver.js';
+import { LinuxNetworkDriver } from './drivers/network/linux/index.js';
+import { ContainerComputeDriver } from './drivers/compute/container/index.js';
+// The host data plane (namespaces, inventory, cleanup) under both real drivers.
+import { cleanupDataPlane } from './dataplane/cleanup.js';
+import { hostRunner } from './dataplane/exec.js';
+import { Inventory } from './dataplane/inventory.js';
+import { cloudPrefix } from './dataplane/names.js';
+import { installCommand, packagesOf, probe } from './dataplane/probe.js';
+import { Underlay } from './dataplane/underlay.js';
 // Services and the adapters that let them call each other's logic.
 import { Identity } from './services/identity/logic/index.js';
 import { bootstrap } from './services/identity/logic/bootstrap.js';
@@ -47,6 +60,8 @@ export interface Cloud {
   networking: Networking;
   /** True when this start created the initial users and projects. */
   firstStart: boolean;
+  /** Which drivers move real packets and run real instances, and why not when they do not. */
+  dataplane: DataPlaneChoice;
   close(): Promise<void>;
 }
 
@@ -57,6 +72,48 @@ export interface StartOptions {
   clock?: Clock;
   /** Called at each start-up step, for progress lines. */
   progress?: (step: string) => void;
+  /** The data plane; without it the cloud runs on the fake drivers. */
+  dataplane?: DataPlaneOptions;
+}
+
+export interface DataPlaneOptions {
+  /** `auto`: the real drivers when root, with the tools, on a data dir on disk. Default `fake`. */
+  mode?: 'auto' | 'linux' | 'fake';
+  /** No link to the root namespace at all (default true). */
+  isolated?: boolean;
+  /** Not isolated: the external range and the host's address in it (default 172.24.4.0/24, .1). */
+  uplink?: { cidr: string; hostAddress: string };
+  /** Remove the whole data plane (instances included) on close, as `up` does on SIGTERM (default true). */
+  cleanupOnClose?: boolean;
+  /** Why the caller asks for the fakes (shown in /health). */
+  reason?: string;
+}
+
+export interface DataPlaneChoice {
+  network: 'linux' | 'fake';
+  compute: 'container' | 'fake';
+  /** Why the network runs on the fake, when it does. */
+  reason?: string;
+  /** Why compute runs on the fake, when it does. */
+  computeReason?: string;
+  isolated: boolean;
+  /** The cloud prefix of namespaces (`stx-…`), with the real data plane. */
+  prefix?: string;
+}
+
+/** Picks the drivers: real ones only as root, with the tools, on a data dir on disk. */
+export function chooseDataPlane(config: StratusConfig, o: DataPlaneOptions = {}): DataPlaneChoice {
+  const isolated = o.isolated ?? true;
+  const fake = (reason: string): DataPlaneChoice => ({ network: 'fake', compute: 'fake', reason, computeReason: reason, isolated });
+  const mode = process.env.STRATUS_DATAPLANE === 'fake' ? 'fake' : (o.mode ?? 'fake');
+  if (mode === 'fake') return fake(process.env.STRATUS_DATAPLANE === 'fake' ? 'STRATUS_DATAPLANE=fake' : (o.reason ?? 'fake data plane requested (--fake-dataplane)'));
+  if (config.dataDir === ':memory:') return fake('an in-memory cloud has no data dir for the data-plane inventory');
+  const p = probe(['network']);
+  if (!p.root) return fake('not running as root (the real data plane needs network namespaces)');
+  if (p.missing.length) return fake(`missing ${p.missing.map((t) => t.bin).join(', ')}: ${installCommand(packagesOf(p.missing))}`);
+  const c = probe(['compute']);
+  const computeReason = process.env.STRATUS_COMPUTE === 'fake' ? 'STRATUS_COMPUTE=fake' : c.missing.length ? `missing ${c.missing.map((t) => t.bin).join(', ')}: ${installCommand(packagesOf(c.missing))}` : undefined;
+  return { network: 'linux', compute: computeReason ? 'fake' : 'container', ...(computeReason ? { computeReason } : {}), isolated, prefix: cloudPrefix(config.dataDir) };
 }
 
 /**
@@ -100,8 +157,33 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
   const blockStorage = new BlockStorage({ store, events, clock, log: volumeLog, driver: block, images: glanceImageSource(image.logic) });
   await blockStorage.init();
 
-  // Networking: the fake driver (IPAM and bookkeeping only) until the linux driver lands (#6).
-  const networking = new Networking({ store, events, clock, log: log.child('network'), config: { host: hostname() } }, new FakeNetworkDriver());
+  // The data plane: the linux network and container compute drivers in one underlay namespace
+  // per cloud (DESIGN.md §4), or the fakes (IPAM and bookkeeping only), saying why.
+  const dp = chooseDataPlane(config, opts.dataplane);
+  const dpLog = log.child('dataplane');
+  let networkDriver: NetworkDriver = new FakeNetworkDriver();
+  let computeDriver: ComputeDriver = FakeComputeDriver.fromEnv();
+  let metadataServer: HttpServer | undefined;
+  const metadataSocket = join(config.dataDir, 'metadata.sock');
+  const inventory = dp.prefix ? new Inventory(config.dataDir) : undefined;
+  if (dp.prefix && inventory) {
+    const uplink = opts.dataplane?.uplink ?? { cidr: '172.24.4.0/24', hostAddress: '172.24.4.1' };
+    const underlay = new Underlay({ prefix: dp.prefix, isolated: dp.isolated, uplink }, hostRunner, inventory);
+    networkDriver = new LinuxNetworkDriver({ dataDir: config.dataDir, underlay, inventory, metadataSocket, log: (m) => dpLog.warn(m) });
+    if (dp.compute === 'container') {
+      computeDriver = new ContainerComputeDriver({
+        stateDir: join(config.dataDir, 'compute', 'instances'),
+        underlayNetns: `/run/netns/${dp.prefix}`,
+        namePrefix: dp.prefix,
+        inventory,
+        log: (m) => dpLog.info(m),
+      });
+    }
+    progress(`data plane: linux network${dp.compute === 'container' ? ' and container compute' : ''} in namespace ${dp.prefix} (${dp.isolated ? 'isolated' : `uplink for ${uplink.cidr}`})`);
+  } else {
+    progress(`data plane: fake drivers (${dp.reason})`);
+  }
+  const networking = new Networking({ store, events, clock, log: log.child('network'), config: { host: hostname() } }, networkDriver);
   await networking.init();
   const [adminProject, demoProject, altProject] = await Promise.all(['admin', 'demo', 'alt_demo'].map((n) => identity.projects.byName('default', n)));
   if (adminProject && demoProject) {
@@ -118,21 +200,28 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     events,
     clock,
     log: log.child('compute'),
-    driver: FakeComputeDriver.fromEnv(),
+    driver: computeDriver,
     dataDir: config.dataDir,
     config: defaultComputeConfig(config.dataDir),
     ports: { images: new GlanceImages(image.logic), network: new NeutronPorts(networking), volumes: new CinderVolumes(blockStorage) },
   });
 
   // Each API is one module; its catalog entries are registered with identity below.
+  // The metadata service for the proxies in the networks' namespaces: a unix socket only.
+  if (networkDriver instanceof LinuxNetworkDriver) {
+    rmSync(metadataSocket, { force: true });
+    const srv = createHttpServer(compute.metadataListener);
+    await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(metadataSocket, () => resolve()));
+    metadataServer = srv;
+  }
   const services: ServiceModule[] = [
     identityService(identity, log.child('identity')),
     image,
     s3Service({ storage: objectStorage, store, credentials: s3Credentials(identity), clock, log: log.child('s3'), region: config.region }),
     swiftService(objectStorage, log.child('swift')),
     volumeService(blockStorage, volumeLog),
-    networkService(networking, log.child('network')),
-    compute,
+    withDriverNote(networkService(networking, log.child('network')), dp.network, dp.reason),
+    withDriverNote(compute, dp.compute, dp.computeReason),
   ];
   const gwOpts: Parameters<typeof createGateway>[0] = { log: opts.accessLog ?? log, verifier: identity, services };
   if (config.publicUrl) gwOpts.publicUrl = config.publicUrl;
@@ -164,16 +253,38 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     events,
     networking,
     firstStart: boot.created,
+    dataplane: dp,
     close() {
       closing ??= (async () => {
         gateway.setReady(false);
         await gateway.close();
         await networking.close();
+        if (metadataServer) await new Promise<void>((r) => metadataServer!.close(() => r()));
         await store.close();
+        if (dp.prefix && opts.dataplane?.cleanupOnClose !== false) {
+          // SIGTERM/Ctrl-C of `up` removes the data plane, instances included.
+          if (computeDriver instanceof ContainerComputeDriver) await computeDriver.purge().catch((e: Error) => dpLog.warn(`compute purge: ${e.message}`));
+          const r = await cleanupDataPlane(config.dataDir, hostRunner);
+          for (const e of r.errors) dpLog.warn(`cleanup: ${e}`);
+          rmSync(metadataSocket, { force: true });
+        }
       })();
       return closing;
     },
   };
+}
+
+/** The service's health, with which driver it runs on and, for a fake, why. */
+function withDriverNote<T extends ServiceModule>(m: T, driver: string, reason: string | undefined): T {
+  const health = m.health.bind(m);
+  return Object.assign(m, {
+    health: () => {
+      const h = health();
+      const note = driver === 'fake' ? `driver: fake (${reason ?? 'no data plane'})` : `driver: ${driver}`;
+      if (driver !== 'fake' && h.detail?.includes(driver)) return h;
+      return { ...h, detail: h.detail ? `${h.detail}; ${note}` : note };
+    },
+  });
 }
 
 /** Keystone EC2 credentials and role assignments, as the S3 API asks for them. */

@@ -3,6 +3,8 @@ import { up } from './commands/up.js';
 import { status } from './commands/status.js';
 import { openrc } from './commands/openrc.js';
 import { reset } from './commands/reset.js';
+import { down } from './commands/down.js';
+import { netns } from './commands/netns.js';
 
 const USAGE = `Usage: stratus <command> [options]
 
@@ -12,6 +14,11 @@ Commands:
              --admin-password PW (or STRATUS_ADMIN_PASSWORD; default "secret")
              --no-clouds-yaml  do not merge into ~/.config/openstack/clouds.yaml
              --log-level debug|info|warn|error
+             --isolated  no link from the data plane to this host (default; tests, CI)
+             --uplink  link the external network 172.24.4.0/24 to this host (one veth, guard route)
+             --fake-dataplane  run on the fake drivers even as root
+  down     Stop a running 'up' of the data dir and remove its whole data plane  [--data-dir]
+  netns exec -- CMD  Run CMD inside the cloud's underlay namespace (root)  [--data-dir]
   status   Show whether the cloud is running and the state of each service  [--data-dir] [--json]
   openrc   Print shell exports for the openstack CLI  [--user U] [--project P] [--data-dir]
   reset    Delete all state in the data dir  [--yes] [--data-dir]
@@ -27,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Loaded on demand: `stratus up` never pays for (or depends on) the Kubernetes modules.
   if (cmd === 'kube') return (await import('./commands/kube.js')).kube(rest);
+  if (cmd === 'netns') return netns(rest);
   let parsed;
   try {
     parsed = parseArgs({
@@ -43,6 +51,9 @@ export async function main(argv: string[]): Promise<number> {
         password: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         json: { type: 'boolean' },
+        isolated: { type: 'boolean' },
+        uplink: { type: 'boolean' },
+        'fake-dataplane': { type: 'boolean' },
       },
       strict: true,
     });
@@ -74,6 +85,9 @@ export async function main(argv: string[]): Promise<number> {
         adminPassword: v['admin-password'],
         cloudsYaml: !v['no-clouds-yaml'],
         logLevel: level as 'info' | undefined,
+        isolated: v.isolated,
+        uplink: v.uplink,
+        fakeDataplane: v['fake-dataplane'],
       });
     }
     case 'status':
@@ -82,6 +96,8 @@ export async function main(argv: string[]): Promise<number> {
       return openrc({ dataDir, user: v.user, project: v.project, password: v.password });
     case 'reset':
       return reset({ dataDir, yes: v.yes });
+    case 'down':
+      return down({ dataDir });
     default:
       process.stderr.write(`stratus: unknown command '${cmd}'.\n\n${USAGE}`);
       return 2;

@@ -5,6 +5,7 @@ import { defaultConfig, type StratusConfig } from '../../config/config.js';
 import { startCloud } from '../../main.js';
 import { cloudsDoc, mergeCloudsYaml, openrcText, userCloudsYaml } from '../clouds.js';
 import { clearState, running, writeState } from '../state.js';
+import { aptInstall, installCommand, packagesOf, probe } from '../../dataplane/probe.js';
 
 export interface UpOptions {
   host?: string;
@@ -14,6 +15,12 @@ export interface UpOptions {
   cloudsYaml: boolean;
   logLevel?: StratusConfig['logLevel'];
   quiet?: boolean;
+  /** No link from the data plane to the host (also the default under CI and tests). */
+  isolated?: boolean;
+  /** Link the external network to the host (one veth and a guard route); opt-in. */
+  uplink?: boolean;
+  /** Run on the fake drivers even as root. */
+  fakeDataplane?: boolean;
 }
 
 /** `stratus up`: start the cloud in the foreground until SIGINT or SIGTERM. */
@@ -42,9 +49,29 @@ export async function up(o: UpOptions): Promise<number> {
   }
   out(`Starting Stratus (data dir ${config.dataDir})`);
   const log = createLogger({ level: config.logLevel });
+  // The data plane: isolated under CI and tests or when asked; the uplink only when asked.
+  // NOTE: DESIGN.md §4 makes the uplink the default outside tests; it is opt-in (--uplink) for
+  // now, so that no run on a shared development host adds a route to its root namespace.
+  const underTest = process.env.CI === 'true' || process.env.NODE_TEST_CONTEXT !== undefined;
+  const isolated = Boolean(o.isolated || underTest || !o.uplink);
+  if (o.uplink && isolated) step(`--uplink ignored: ${o.isolated ? '--isolated given' : 'running under CI or tests'}; the data plane stays isolated`);
+  // Under `node --test` the real data plane is opt-in (STRATUS_DATAPLANE=linux): the API suites
+  // spawn `up` by the dozen, kill it with -9 and delete its data dir, and expect the fakes.
+  const testOptIn = process.env.NODE_TEST_CONTEXT === undefined || process.env.STRATUS_DATAPLANE === 'linux';
+  const wantReal = !o.fakeDataplane && persistent && process.env.STRATUS_DATAPLANE !== 'fake' && testOptIn;
+  if (wantReal) {
+    const p = probe(['network', 'compute']);
+    if (p.root && p.missing.length) {
+      const pkgs = packagesOf(p.missing);
+      step(`data plane: installing missing Debian packages: ${pkgs.join(' ')}`);
+      if (!(await aptInstall(pkgs, (l) => step(`  apt: ${l}`)))) {
+        step(`data plane: could not install them; run '${installCommand(pkgs)}' as root, then restart`);
+      }
+    }
+  }
   let cloud;
   try {
-    cloud = await startCloud(config, { log, progress: step });
+    cloud = await startCloud(config, { log, progress: step, dataplane: { mode: wantReal ? 'auto' : 'fake', isolated, ...(testOptIn ? {} : { reason: 'running under node --test (set STRATUS_DATAPLANE=linux for the real data plane)' }) } });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') process.stderr.write(`stratus: port ${config.port} on ${config.host} is in use; pick another with --port.\n`);
@@ -65,11 +92,17 @@ export async function up(o: UpOptions): Promise<number> {
     }
   }
   step('ready');
-  // Say plainly which services run on stand-in drivers (no root, or no data plane yet).
-  const fakes = Object.entries(cloud.gateway.health().services).filter(([, h]) => h.detail && /fake/i.test(h.detail));
-  if (fakes.length) {
-    out(`  note: ${fakes.map(([name]) => name).join(', ')} run on fake drivers (${fakes.map(([, h]) => h.detail).join('; ')}):`);
-    out(`        the APIs are complete, but servers and networks are not real until the Linux data plane lands.`);
+  // Say plainly which services run on stand-in drivers, and why.
+  const dp = cloud.dataplane;
+  if (dp.network === 'fake') {
+    out(`  note: network and compute run on fake drivers: ${dp.reason}.`);
+    out(`        The APIs are complete, but servers and networks move no packets.`);
+  } else if (dp.compute === 'fake') {
+    out(`  note: compute runs on the fake driver: ${dp.computeReason}.`);
+  }
+  if (dp.prefix) {
+    out(`  Data plane           namespace ${dp.prefix}, ${dp.isolated ? 'isolated: reach floating IPs with  stratus netns exec' + (persistent ? ` --data-dir ${config.dataDir}` : '') + ' -- ssh …' : 'external network linked to this host'}`);
+    out(`                       stratus down${persistent ? ` --data-dir ${config.dataDir}` : ''} removes it (so do Ctrl-C and SIGTERM)`);
   }
   out('');
   out(`Stratus is up in ${((performance.now() - t0) / 1000).toFixed(2)}s.`);
