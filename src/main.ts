@@ -30,11 +30,13 @@ import { Inventory } from './dataplane/inventory.js';
 import { cloudPrefix } from './dataplane/names.js';
 import { installCommand, packagesOf, probe } from './dataplane/probe.js';
 import { Underlay } from './dataplane/underlay.js';
+import { buildCirrosImage } from './images/cirros.js';
 // Services and the adapters that let them call each other's logic.
 import { Identity } from './services/identity/logic/index.js';
 import { bootstrap } from './services/identity/logic/bootstrap.js';
 import { identityService } from './services/identity/index.js';
 import { imageService } from './services/image/index.js';
+import { ensureBuiltinImage } from './services/image/logic/bootstrap.js';
 import { s3Service, type S3Credentials } from './services/s3/index.js';
 import { ObjectStorage } from './services/object-store/logic/index.js';
 import { swiftService } from './services/object-store/index.js';
@@ -194,7 +196,15 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
   // The one object store behind Swift and S3 (buckets = containers of the project's account).
   const objectStorage = new ObjectStorage({ store, blobs, events, clock, log: log.child('swift') }, config.swift);
 
-  // Compute (Nova) on the fake hypervisor, reaching images, networks and volumes through adapters.
+  // With real instances, the CirrOS-like default image, built locally from Debian's busybox and
+  // dropbear (cached by content under the data dir), is registered in Glance as public `cirros`.
+  if (dp.compute === 'container' && adminProject) {
+    const built = await buildCirrosImage({ cacheDir: join(config.dataDir, 'images-cache'), log: (m) => dpLog.info(m) });
+    const r = await ensureBuiltinImage(image.logic, adminProject.id, { name: 'cirros', path: built.path, diskFormat: 'raw', containerFormat: 'bare', checksum: built.checksum, properties: { os_distro: 'cirros', hw_architecture: 'x86_64' } });
+    progress(`image cirros ${r.created ? 'built and registered' : 'present'} (${(built.sizeBytes / 1048576).toFixed(0)} MiB raw, busybox + dropbear)`);
+  }
+
+  // Compute (Nova), reaching images, networks and volumes through adapters.
   const compute = computeService({
     store,
     events,

@@ -59,7 +59,8 @@ fi
 DS=none
 MD=http://169.254.169.254/latest
 CD=/mnt/config/openstack/latest
-fetch() { wget -q -T 2 -O "$2" "$1" 2>/dev/null; }
+# NOTE: busybox 1.35 (static) wget segfaults with -T; bound it with timeout instead.
+fetch() { timeout 3 wget -q -O "$2" "$1" 2>/dev/null; }
 if [ -r "$CD/meta_data.json" ]; then
   DS=configdrive
   J=$(cat "$CD/meta_data.json")

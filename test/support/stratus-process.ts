@@ -28,7 +28,7 @@ export interface StratusProcess {
 }
 
 /** `stratus up` in its own process, the way a user runs it; resolves once /health is 200. */
-export async function startStratusProcess(dataDir: string, opts: { port?: number; env?: Record<string, string> } = {}): Promise<StratusProcess> {
+export async function startStratusProcess(dataDir: string, opts: { port?: number; env?: Record<string, string>; readyMs?: number } = {}): Promise<StratusProcess> {
   const port = opts.port ?? (await freePort());
   const proc = spawn(process.execPath, [BIN, 'up', '--data-dir', dataDir, '--port', String(port), '--no-clouds-yaml', '--log-level', 'warn'], {
     stdio: 'ignore',
@@ -45,14 +45,14 @@ export async function startStratusProcess(dataDir: string, opts: { port?: number
       await exited;
     }
   };
-  const end = Date.now() + 30_000;
+  const end = Date.now() + (opts.readyMs ?? 30_000);
   while (Date.now() < end) {
     if (proc.exitCode !== null) throw new Error(`stratus up exited with ${proc.exitCode}`);
     if (await fetch(`${url}/health`).then((r) => r.status === 200, () => false)) return { proc, url, stop };
     await new Promise((r) => setTimeout(r, 50));
   }
   await stop(0);
-  throw new Error('stratus up did not become healthy within 30 s');
+  throw new Error(`stratus up did not become healthy within ${(opts.readyMs ?? 30_000) / 1000} s`);
 }
 
 /** An admin token (admin/secret on project admin). */

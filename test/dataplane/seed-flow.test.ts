@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cloudPrefix } from '../../src/dataplane/names.js';
+import { cliEnv, onPath, run } from '../support/proc.js';
+import { BIN, startStratusProcess, type StratusProcess } from '../support/stratus-process.js';
+
+/**
+ * The seed flow of issue #6, end to end: a real `stratus up` child as root, in isolated mode,
+ * driven by Debian's `openstack` CLI; ssh runs inside the underlay (`stratus netns exec`).
+ */
+const root = process.getuid?.() === 0;
+const why = !root ? 'needs root' : !onPath('openstack') ? 'needs the openstack CLI (apt-get install python3-openstackclient)' : !onPath('ssh') ? 'needs openssh-client' : false;
+
+describe('seed flow on the real data plane', { skip: why, timeout: 240_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-seed-'));
+  const data = join(dir, 'data');
+  const key = join(dir, 'id_ed25519');
+  let cloud: StratusProcess | undefined;
+  let env: NodeJS.ProcessEnv;
+  let real = false;
+
+  const os = async (args: string[], timeoutMs = 60_000) => {
+    const r = await run('openstack', ['--os-cloud', 'demo', ...args], { env, timeoutMs });
+    assert.equal(r.code, 0, `openstack ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const sshOpts = ['-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR'];
+  const ssh = (target: string, cmd: string, extra: string[] = []) =>
+    run(process.execPath, [BIN, 'netns', 'exec', '--data-dir', data, '--', 'ssh', ...sshOpts, ...extra, target, cmd], { timeoutMs: 20_000 });
+  const until = async <T>(fn: () => Promise<T | false>, ms: number, what: string): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v !== false) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  before(async () => {
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    cloud = await startStratusProcess(data, { env: { STRATUS_DATAPLANE: 'linux' }, readyMs: 120_000 });
+    env = cliEnv(dir, `${cloud.url}/identity/v3`, { demo: 'demo', admin: 'admin' });
+    const health = JSON.stringify(await (await fetch(`${cloud.url}/health`)).json());
+    real = /container/.test(health) && /linux/.test(health);
+  });
+  after(async () => {
+    await cloud?.stop();
+    await run(process.execPath, [BIN, 'down', '--data-dir', data], { timeoutMs: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keypair, two servers, floating IP, security group, ssh, ping/TCP, volume move, reboot, delete, down', async (t) => {
+    // Under CI (root, tools installed by scripts/install-deps) the real drivers are required.
+    if (!real && process.env.CI === 'true') assert.fail('stratus up did not pick the container and linux drivers (see /health)');
+    if (!real) return t.skip('stratus up does not run the container and linux drivers here (see /health)');
+    await os(['keypair', 'create', '--public-key', `${key}.pub`, 'k1']);
+    const boot = async (name: string) => {
+      const t0 = Date.now();
+      await os(['server', 'create', '--image', 'cirros', '--flavor', 'cirros256', '--network', 'private', '--key-name', 'k1', '--wait', name], 120_000);
+      return Date.now() - t0;
+    };
+    const activeA = await boot('vm-a');
+    await boot('vm-b');
+    const ipOf = async (name: string) => /(10\.0\.0\.\d+)/.exec(await os(['server', 'show', name, '-f', 'value', '-c', 'addresses']))?.[1] ?? '';
+    const ipB = await ipOf('vm-b');
+    assert.match(ipB, /^10\.0\.0\.\d+$/, 'vm-b has an address on private');
+    const fip = await os(['floating', 'ip', 'create', 'public', '-f', 'value', '-c', 'floating_ip_address']);
+    await os(['server', 'add', 'floating', 'ip', 'vm-a', fip]);
+
+    // No ingress rule for tcp/22 yet: ssh fails.
+    const denied = await ssh(`cirros@${fip}`, 'hostname');
+    assert.notEqual(denied.code, 0, 'ssh must fail without a tcp/22 ingress rule');
+    await os(['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', 'default']);
+    await os(['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default']);
+    const t1 = Date.now();
+    const host = await until(async () => {
+      const r = await ssh(`cirros@${fip}`, 'hostname');
+      return r.code === 0 ? r.stdout.trim() : false;
+    }, 30_000, 'ssh to the floating IP');
+    assert.equal(host, 'vm-a', 'hostname and key came from metadata');
+    console.log(`# vm-a ACTIVE in ${activeA} ms (CLI round trips included); ssh after the rule in ${Date.now() - t1} ms`);
+
+    // Ping and TCP between the two instances.
+    // (as root: busybox ping needs a raw socket)
+    let r = await ssh(`root@${fip}`, `ping -c 1 -W 2 ${ipB} >/dev/null && echo ping-ok; echo | nc -w 2 ${ipB} 22 | head -c 7`);
+    assert.match(r.stdout, /ping-ok/, `code ${r.code}: ${r.stderr}`);
+    assert.match(r.stdout, /SSH-2\.0/);
+
+    // A volume: mkfs + write on vm-a, detach, attach to vm-b, data intact.
+    await os(['volume', 'create', '--size', '1', 'v1']);
+    await until(async () => (await os(['volume', 'show', 'v1', '-f', 'value', '-c', 'status'])) === 'available' || false, 30_000, 'volume available');
+    await os(['server', 'add', 'volume', 'vm-a', 'v1']);
+    await until(async () => (await ssh(`root@${fip}`, 'test -b /dev/vdb && echo y')).stdout.trim() === 'y' || false, 30_000, '/dev/vdb in vm-a');
+    r = await ssh(`root@${fip}`, 'mke2fs /dev/vdb >/dev/null && mkdir -p /mnt/v && mount /dev/vdb /mnt/v && echo seed-data > /mnt/v/f && umount /mnt/v && echo ok');
+    assert.equal(r.stdout.trim(), 'ok', r.stderr);
+    await os(['server', 'remove', 'volume', 'vm-a', 'v1']);
+    await until(async () => (await os(['volume', 'show', 'v1', '-f', 'value', '-c', 'status'])) === 'available' || false, 30_000, 'volume detached');
+    await os(['server', 'add', 'volume', 'vm-b', 'v1']);
+    const jump = ['-o', `ProxyCommand=ssh ${sshOpts.join(' ')} -W %h:%p cirros@${fip}`];
+    const data2 = await until(async () => {
+      const x = await ssh(`root@${ipB}`, 'mkdir -p /mnt/v && mount /dev/vdb /mnt/v && cat /mnt/v/f && umount /mnt/v', jump);
+      return x.code === 0 ? x.stdout.trim() : false;
+    }, 30_000, 'the volume in vm-b');
+    assert.equal(data2, 'seed-data');
+
+    // Reboot keeps the root disk.
+    r = await ssh(`root@${fip}`, 'echo kept > /root/keep && sync && echo ok');
+    assert.equal(r.stdout.trim(), 'ok');
+    await os(['server', 'reboot', '--wait', 'vm-a'], 120_000);
+    const kept = await until(async () => {
+      const x = await ssh(`root@${fip}`, 'cat /root/keep');
+      return x.code === 0 ? x.stdout.trim() : false;
+    }, 30_000, 'ssh after reboot');
+    assert.equal(kept, 'kept');
+
+    // Delete removes every host resource of the instances.
+    const prefix = cloudPrefix(data);
+    await os(['server', 'remove', 'volume', 'vm-b', 'v1']);
+    const ids = [await os(['server', 'show', 'vm-a', '-f', 'value', '-c', 'id']), await os(['server', 'show', 'vm-b', '-f', 'value', '-c', 'id'])];
+    await os(['server', 'delete', '--wait', 'vm-a', 'vm-b'], 120_000);
+    assert.deepEqual(readdirSync('/run/netns').filter((n) => n.startsWith(`${prefix}-i-`)), []);
+    // (the runtime's own mount namespace stays until `down`; nothing of the instances does)
+    const left = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => ids.some((id) => l.includes(id)));
+    assert.deepEqual(left, [], 'no mount of a deleted instance is left');
+    assert.equal((await run('sh', ['-c', `losetup -a | grep -c '${data}' || true`])).stdout.trim(), '0');
+
+    // `stratus down` leaves nothing with the cloud's prefix.
+    await cloud!.stop();
+    await run(process.execPath, [BIN, 'down', '--data-dir', data], { timeoutMs: 60_000 });
+    assert.deepEqual(readdirSync('/run/netns').filter((n) => n.startsWith(prefix)), []);
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(data));
+    assert.equal((await run('sh', ['-c', `losetup -a | grep -c '${data}' || true`])).stdout.trim(), '0');
+    assert.equal((await run('sh', ['-c', `ps -eo args | grep -v grep | grep -c -e '${prefix}' -e '${data}' || true`])).stdout.trim(), '0');
+  });
+});
