@@ -9,6 +9,7 @@
 //   cli/    never imports service internals (it goes through main.ts and HTTP)
 //   kube/   never imports the OpenStack side (services, http, drivers, store)
 //   dataplane/ host primitives for drivers and node agents; imports core only
+//   registry/ the OCI registry; imports core and driver interfaces only
 import tseslint from 'typescript-eslint';
 
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
@@ -71,6 +72,11 @@ export default tseslint.config(
   {
     files: ['src/dataplane/**/*.ts', 'src/images/**/*.ts'],
     rules: restrict([msg(['**/services/**', '**/http/**', '**/store/**', '**/cli/**', '**/main.js', '**/kube/**'], 'dataplane/ holds host primitives (namespaces, links, nft, runtimes) used by drivers and node agents; it depends on core/ only.')]),
+  },
+  {
+    // The OCI registry is a self-contained server module (Stratus serves it; kube nodes pull from it).
+    files: ['src/registry/**/*.ts'],
+    rules: restrict([msg(['**/services/**', '**/http/**', '**/store/**', '**/cli/**', '**/main.js', '**/kube/**', '**/drivers/*/*.js', '!**/drivers/*/driver.js'], 'registry/ depends on core/ and driver interfaces only.')]),
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],

@@ -7,9 +7,13 @@ import { loadOrCreatePki, serverSans } from './apiserver/pki.js';
 import { bootstrapCluster, openRegistry } from './apiserver/registry.js';
 import { createApiServer, DEFAULT_KUBE_VERSION } from './apiserver/server.js';
 import { streamHooks } from './apiserver/stream-hooks.js';
-import { startControllers } from './controllers/index.js';
+import { startControllers, type ControllerOptions } from './controllers/index.js';
 import { startScheduler } from './scheduler/index.js';
-import { startNodeAgent } from './agent/index.js';
+import { startNodeAgent, type NodeAgent } from './agent/index.js';
+import { hostRunner } from '../dataplane/exec.js';
+import { serveAgentApi } from './streams/index.js';
+import { localAgentHooks } from './net/agent-hooks.js';
+import { startRealNodes, type RealNodes } from './net/real-nodes.js';
 
 export interface KubeClusterOptions {
   /** Holds the store, the PKI (`pki/`), the tokens and, by default, the kubeconfig. */
@@ -28,6 +32,16 @@ export interface KubeClusterOptions {
   log?: (line: string) => void;
   /** Start-up steps, for `stratus kube up`. */
   progress?: (line: string) => void;
+  /**
+   * Real nodes on this host's data plane (root only): each node a network namespace in an
+   * isolated underlay, with a pod network, an overlay, kube-proxy and cluster DNS (see
+   * `net/real-nodes.ts`). `fakeRuntime` keeps the fake pod runtime over the real network.
+   */
+  realNodes?: boolean | { fakeRuntime?: boolean; registryPort?: number };
+  /** Controller timings (node monitor grace, eviction timeout), for tests. */
+  controllers?: ControllerOptions;
+  /** Node agent timings, for tests: heartbeat period and lease duration. */
+  agent?: { heartbeatMs?: number; leaseDurationSeconds?: number; backoff?: { initialMs: number; maxMs: number } };
 }
 
 export interface KubeCluster {
@@ -41,11 +55,19 @@ export interface KubeCluster {
   api: KubeApi;
   /** Names of the started node agents. */
   nodeNames: string[];
+  /** The real data plane, when `realNodes` was asked for. */
+  real?: RealNodes;
+  /** What runs pods: `fake`, or `crun` on real nodes. */
+  runtime: 'fake' | 'crun';
+  /** Notes for the operator (pieces that are missing, fallbacks taken). */
+  notes: string[];
+  /** Stops one node agent (its node goes NotReady once its lease expires; its pods keep running). */
+  stopNodeAgent(name: string): Promise<void>;
   /** Stops the agents, scheduler, controllers, the server and the store, in that order. */
   close(): Promise<void>;
 }
 
-/** Cluster-wide address plan, k3s-style. */
+/** Cluster-wide address plan, k3s-style (the real node network uses the same ranges, `net/plan.ts`). */
 const SERVICE_CIDR = '10.43.0.0/16';
 const FIRST_SERVICE_IP = '10.43.0.1';
 
@@ -104,12 +126,14 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
     stops.push(() => registry.close());
     step('store opened');
 
+    // Agents of real nodes serve their API on loopback (their InternalIP lives in a namespace).
+    const localAgents = new Map<string, number>();
     const server = createApiServer({
       api: registry,
       tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert },
       authenticator: createAuthenticator({ tokens, api: registry }),
       kubeVersion,
-      streams: streamHooks({ api: registry, nodeTokens: tokens.nodes, log }),
+      streams: opts.realNodes ? localAgentHooks({ api: registry, nodeTokens: tokens.nodes, local: localAgents, log }) : streamHooks({ api: registry, nodeTokens: tokens.nodes, log }),
       log: (line) => log(`apiserver: ${line}`),
     });
     const url = await server.listen(opts.port, host);
@@ -120,25 +144,64 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
     await bootstrapCluster(registry, { apiServerIp: host === '0.0.0.0' ? '127.0.0.1' : host, apiServerPort: port });
     step('bootstrap objects in place');
 
-    const controllers = startControllers(registry, { log });
+    let real: RealNodes | undefined;
+    const notes: string[] = [];
+    if (opts.realNodes) {
+      const ro = typeof opts.realNodes === 'object' ? opts.realNodes : {};
+      real = await startRealNodes({ dataDir: opts.dataDir, nodeNames, api: registry, runner: hostRunner, fakeRuntime: ro.fakeRuntime, registryPort: ro.registryPort, log, progress: step });
+      const r = real;
+      stops.push(() => r.close());
+      notes.push(...real.notes);
+      if (real.runtime.kind === 'fake') notes.push(`pods run on the FAKE runtime over the real network: ${real.runtime.why}`);
+    }
+
+    const controllers = startControllers(registry, { log, ...opts.controllers });
     stops.push(() => controllers.stop());
     const scheduler = startScheduler(registry, { log });
     stops.push(() => scheduler.stop());
     step('controllers and scheduler started');
 
-    for (const [i, nodeName] of nodeNames.entries()) {
+    const agents = new Map<string, NodeAgent>();
+    const startAgent = async (i: number, nodeName: string) => {
+      const rn = real?.nodes[i];
       const agent = await startNodeAgent({
         nodeName,
-        podCidr: podCidr(i + 1),
+        podCidr: rn?.plan.podCidr ?? podCidr(i + 1),
+        address: rn?.plan.address,
+        runtime: rn?.runtime,
         server: url,
         caPem: pki.ca.cert,
         token: tokens.nodes[nodeName]!,
         kubeVersion: `v${kubeVersion.replace(/^v/, '')}`,
+        heartbeatMs: opts.agent?.heartbeatMs,
+        leaseDurationSeconds: opts.agent?.leaseDurationSeconds,
+        backoff: opts.agent?.backoff,
+        serveApi: rn
+          ? async (streams, o) => {
+              const api = await serveAgentApi(streams, { ...o, host: '127.0.0.1' });
+              localAgents.set(nodeName, api.port);
+              return api;
+            }
+          : undefined,
         log,
       });
-      stops.push(() => agent.stop());
-    }
-    if (nodeNames.length) step(`${nodeNames.length} node agent(s) started (fake runtime)`);
+      agents.set(nodeName, agent);
+      return agent;
+    };
+    await Promise.all(nodeNames.map((n, i) => startAgent(i, n)));
+    stops.push(async () => {
+      const all = [...agents.values()];
+      await Promise.all(all.map((a) => a.stop()));
+      // Shutting the cluster down removes its pods (containers, mounts, cgroups, namespaces);
+      // the data plane's cleanup then kills whatever a runtime could not stop.
+      for (const a of all.filter((x) => !x.runtime.fake)) {
+        await Promise.all(a.runtime.sandboxes().map((sb) => a.runtime.removeSandbox(sb.uid, 2).catch((e: Error) => log(`kube: removing pod ${sb.namespace}/${sb.name}: ${e.message}`))));
+        await a.runtime.close().catch((e: Error) => log(`kube: closing the ${a.nodeName} runtime: ${e.message}`));
+      }
+      // (real.close() then purges the runtimes' cgroups and mount namespaces.)
+    });
+    const runtime = real?.runtime.kind ?? 'fake';
+    if (nodeNames.length) step(`${nodeNames.length} node agent(s) started (${runtime} runtime${real ? ', real node network' : ''})`);
 
     const kubeconfigPath = opts.kubeconfigPath ?? join(opts.dataDir, 'kubeconfig');
     mkdirSync(dirname(kubeconfigPath), { recursive: true });
@@ -153,6 +216,16 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       adminToken: tokens.admin,
       api: registry,
       nodeNames,
+      real,
+      runtime,
+      notes,
+      async stopNodeAgent(name) {
+        const a = agents.get(name);
+        if (!a) throw new Error(`no running node agent ${name}`);
+        agents.delete(name);
+        localAgents.delete(name);
+        await a.stop();
+      },
       close: () => (closed ??= stopAll()),
     };
   } catch (e) {

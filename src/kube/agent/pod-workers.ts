@@ -3,14 +3,19 @@ import { KubeError } from '../errors.js';
 import { findResource } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { bumpBackoff, newPodMemory, planPod, type PodMemory, type StartAction } from './pod-plan.js';
-import { envOf, pullPolicyOf, specOf, statusOf } from './pod-spec.js';
+import { envOf, podField, pullPolicyOf, resolveEnvOf, specOf, statusOf, type KeyToPath, type VolumeSpec } from './pod-spec.js';
 import { Prober } from './probes.js';
-import { RuntimeError, currentInstance, type PodRuntime, type RuntimeSandbox } from './runtime.js';
+import { RuntimeError, currentInstance, type PodRuntime, type RuntimeSandbox, type VolumeFile } from './runtime.js';
 
 const PODS = findResource('', 'v1', 'pods')!;
+const CONFIGMAPS = findResource('', 'v1', 'configmaps')!;
+const SECRETS = findResource('', 'v1', 'secrets')!;
 
 export interface PodWorkersOptions {
-  api: Pick<KubeApi, 'patch' | 'delete'>;
+  /** `get` (optional) lets real runtimes receive configMap/secret volumes and env references. */
+  api: Pick<KubeApi, 'patch' | 'delete'> & Partial<Pick<KubeApi, 'get'>>;
+  /** Issues a token for a projected `serviceAccountToken` volume (absent: the file is left out, with a log line). */
+  serviceAccountToken?: (namespace: string, serviceAccount: string, audience: string | undefined, expirationSeconds: number) => Promise<string>;
   runtime: PodRuntime;
   hostIP: string;
   backoff: { initialMs: number; maxMs: number };
@@ -160,7 +165,9 @@ export class PodWorkers {
     let sandboxError: { reason: string; message: string } | undefined;
     if (!sandbox) {
       try {
-        sandbox = await runtime.runSandbox({ uid: w.uid, namespace: meta.namespace ?? 'default', name: meta.name!, hostname: specOf(pod).hostname ?? meta.name!, pod });
+        // The fake runs no processes and mounts nothing: it gets no volume files.
+        const volumeFiles = runtime.fake ? undefined : await this.volumeFiles(pod);
+        sandbox = await runtime.runSandbox({ uid: w.uid, namespace: meta.namespace ?? 'default', name: meta.name!, hostname: specOf(pod).hostname ?? meta.name!, pod, ...(volumeFiles ? { volumeFiles } : {}) });
       } catch (err) {
         sandboxError = { reason: err instanceof RuntimeError ? err.reason : 'CreatePodSandboxError', message: (err as Error).message };
         bumpBackoff(w.memory, 'sandbox', Date.now(), this.o.backoff);
@@ -198,6 +205,18 @@ export class PodWorkers {
       this.o.log(`pod ${w.pod.metadata.namespace}/${w.pod.metadata.name}: container ${name}: ${reason}: ${(err as Error).message}`);
       return;
     }
+    let env = envOf(c);
+    if (!runtime.fake) {
+      try {
+        env = await resolveEnvOf(c, w.pod, { podIP: runtime.sandbox(w.uid)?.ip, hostIP: this.o.hostIP }, (kind, name, key) => this.lookupKey(w.pod.metadata.namespace ?? 'default', kind, name, key));
+      } catch (err) {
+        w.memory.failures.set(name, { reason: 'CreateContainerConfigError', message: (err as Error).message });
+        bumpBackoff(w.memory, `pull:${name}`, now, this.o.backoff);
+        return;
+      }
+    }
+    const podSec = specOf(w.pod).securityContext;
+    const sec = podSec || c.securityContext ? { ...(podSec?.runAsUser !== undefined ? { runAsUser: podSec.runAsUser } : {}), ...(podSec?.runAsGroup !== undefined ? { runAsGroup: podSec.runAsGroup } : {}), ...c.securityContext } : undefined;
     try {
       await runtime.startContainer(w.uid, {
         name,
@@ -207,11 +226,15 @@ export class PodWorkers {
         imageID: pulled.imageID,
         command: c.command ?? [],
         args: c.args ?? [],
-        env: envOf(c),
+        env,
         workingDir: c.workingDir,
         stdin: !!c.stdin,
         tty: !!c.tty,
         attempt: a.attempt,
+        ...(c.volumeMounts ? { volumeMounts: c.volumeMounts } : {}),
+        ...(c.resources ? { resources: c.resources } : {}),
+        ...(c.ports ? { ports: c.ports } : {}),
+        ...(sec ? { securityContext: sec } : {}),
       });
       w.memory.failures.delete(name);
       w.memory.backoff.delete(`pull:${name}`);
@@ -221,6 +244,86 @@ export class PodWorkers {
       w.memory.failures.set(name, { reason, message: (err as Error).message });
       bumpBackoff(w.memory, `pull:${name}`, now, this.o.backoff);
     }
+  }
+
+  /** One key of a ConfigMap (text or binary) or Secret (decoded), or undefined when either is absent. */
+  private async lookupKey(namespace: string, kind: 'configmaps' | 'secrets', name: string, key: string): Promise<string | undefined> {
+    const data = await this.objectData(namespace, kind, name);
+    const v = data?.[key];
+    return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+  }
+
+  /** A ConfigMap's or Secret's data as base64 by key; undefined when it does not exist. */
+  private async objectData(namespace: string, kind: 'configmaps' | 'secrets', name: string): Promise<Record<string, string> | undefined> {
+    if (!this.o.api.get) return undefined;
+    let obj: KubeObject;
+    try {
+      obj = await this.o.api.get(kind === 'configmaps' ? CONFIGMAPS : SECRETS, namespace, name);
+    } catch (err) {
+      if (err instanceof KubeError && err.code === 404) return undefined;
+      throw err;
+    }
+    const out: Record<string, string> = {};
+    const o = obj as unknown as { data?: Record<string, string>; binaryData?: Record<string, string> };
+    if (kind === 'configmaps') {
+      for (const [k, v] of Object.entries(o.data ?? {})) out[k] = Buffer.from(String(v)).toString('base64');
+      for (const [k, v] of Object.entries(o.binaryData ?? {})) out[k] = String(v);
+    } else for (const [k, v] of Object.entries(o.data ?? {})) out[k] = String(v);
+    return out;
+  }
+
+  /**
+   * Files of the pod's configMap, secret, downwardAPI and projected volumes, read from the API
+   * (the kubelet's volume manager role, done once when the sandbox is made). A missing
+   * non-optional ConfigMap or Secret rejects, so the pod waits and is retried.
+   */
+  private async volumeFiles(pod: KubeObject): Promise<Record<string, VolumeFile[]>> {
+    const ns = pod.metadata.namespace ?? 'default';
+    const out: Record<string, VolumeFile[]> = {};
+    const fromObject = async (kind: 'configmaps' | 'secrets', name: string | undefined, items: KeyToPath[] | undefined, optional: boolean | undefined, mode: number | undefined, files: VolumeFile[]) => {
+      if (!name) return;
+      const data = await this.objectData(ns, kind, name);
+      if (!data) {
+        if (optional) return;
+        throw new RuntimeError('CreateContainerConfigError', `${kind === 'configmaps' ? 'configmap' : 'secret'} "${name}" not found; create it in namespace ${ns} (or mark the volume optional)`);
+      }
+      for (const it of items ?? Object.keys(data).map((key): KeyToPath => ({ key, path: key }))) {
+        const d = data[it.key];
+        if (d === undefined) {
+          if (optional) continue;
+          throw new RuntimeError('CreateContainerConfigError', `${kind === 'configmaps' ? 'configmap' : 'secret'} "${name}" has no key "${it.key}"`);
+        }
+        files.push({ path: it.path, data: d, ...(it.mode ?? mode) !== undefined ? { mode: it.mode ?? mode } : {} });
+      }
+    };
+    const downward = (items: { path: string; fieldRef?: { fieldPath: string }; mode?: number }[] | undefined, mode: number | undefined, files: VolumeFile[]) => {
+      for (const it of items ?? []) {
+        const v = it.fieldRef ? podField(pod, it.fieldRef.fieldPath, { podIP: undefined, hostIP: this.o.hostIP }) : undefined;
+        if (v !== undefined) files.push({ path: it.path, data: Buffer.from(v).toString('base64'), ...(it.mode ?? mode) !== undefined ? { mode: it.mode ?? mode } : {} });
+      }
+    };
+    for (const v of (specOf(pod).volumes ?? []) as VolumeSpec[]) {
+      const files: VolumeFile[] = [];
+      if (v.configMap) await fromObject('configmaps', v.configMap.name, v.configMap.items, v.configMap.optional, v.configMap.defaultMode, files);
+      else if (v.secret) await fromObject('secrets', v.secret.secretName, v.secret.items, v.secret.optional, v.secret.defaultMode, files);
+      else if (v.downwardAPI) downward(v.downwardAPI.items, v.downwardAPI.defaultMode, files);
+      else if (v.projected) {
+        const mode = v.projected.defaultMode;
+        for (const src of v.projected.sources ?? []) {
+          if (src.configMap) await fromObject('configmaps', src.configMap.name, src.configMap.items, src.configMap.optional, mode, files);
+          if (src.secret) await fromObject('secrets', src.secret.name, src.secret.items, src.secret.optional, mode, files);
+          if (src.downwardAPI) downward(src.downwardAPI.items, mode, files);
+          const sat = src.serviceAccountToken;
+          if (sat) {
+            const sa = specOf(pod).serviceAccountName ?? 'default';
+            if (!this.o.serviceAccountToken) this.o.log(`pod ${ns}/${pod.metadata.name}: volume ${v.name}: no token issuer configured; ${sat.path} is left out`);
+            else files.push({ path: sat.path, data: Buffer.from(await this.o.serviceAccountToken(ns, sa, sat.audience, sat.expirationSeconds ?? 3607)).toString('base64'), mode: mode ?? 0o644 });
+          }
+        }
+      } else continue;
+      out[v.name] = files;
+    }
+    return out;
   }
 
   private ensureProbes(w: Worker, sb: RuntimeSandbox): void {

@@ -106,6 +106,38 @@ export interface SandboxConfig {
   hostname: string;
   /** The whole pod, for what a real runtime needs beyond this (DNS, volumes, sysctls). */
   pod: KubeObject;
+  /**
+   * Files of the pod's configMap, secret and projected volumes, fetched by the agent from the
+   * API (volume name → files). Runtimes that mount volumes write them; the fake ignores them.
+   */
+  volumeFiles?: Record<string, VolumeFile[]>;
+}
+
+/** One file of a configMap/secret/projected volume. */
+export interface VolumeFile {
+  /** Relative path inside the volume (`key`, or `items[].path`). */
+  path: string;
+  /** Contents, base64. */
+  data: string;
+  /** File mode (default 0644). */
+  mode?: number;
+}
+
+/** `spec.containers[].volumeMounts[]` as the runtime uses it. */
+export interface VolumeMountConfig {
+  name: string;
+  mountPath: string;
+  subPath?: string;
+  readOnly?: boolean;
+}
+
+/** `spec.containers[].securityContext` (and the pod's), the fields a runtime applies. */
+export interface SecurityConfig {
+  runAsUser?: number;
+  runAsGroup?: number;
+  privileged?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
 }
 
 export interface ContainerConfig {
@@ -124,6 +156,11 @@ export interface ContainerConfig {
   tty: boolean;
   /** 0 for the first instance of this container in the pod. */
   attempt: number;
+  /** Optional extras from the pod spec, for runtimes that run real processes (the fake ignores them). */
+  volumeMounts?: VolumeMountConfig[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  securityContext?: SecurityConfig;
 }
 
 export interface RuntimeContainer {

@@ -1,0 +1,10 @@
+/**
+ * The Stratus OCI registry: the distribution API v2 over a storage interface, a file storage,
+ * and the locally built base images. `startRegistry` is what the cluster wiring calls.
+ */
+export { startRegistry, createRegistryHandler, type RunningRegistry, type StartRegistryOptions } from './server.js';
+export { FsRegistryStorage } from './fs-storage.js';
+export type { RegistryStorage, ManifestRecord, UploadState } from './storage.js';
+export { RegistryError } from './errors.js';
+export { seedBaseImages, buildBusyboxImage, hostArch, BUSYBOX_REPOSITORY, type SeededImage, type BuiltImage } from './base-images.js';
+export { MEDIA } from './names.js';
