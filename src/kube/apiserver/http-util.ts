@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { PatchType } from '../api.js';
 import { KubeError } from '../errors.js';
 import type { Status } from '../types.js';
+import { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from './protobuf/index.js';
 
 /** Largest accepted request body, like kube-apiserver's 3 MiB limit. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -62,12 +63,14 @@ function tooLarge(): KubeError {
 }
 
 /**
- * Decodes a request body as JSON or YAML by its Content-Type. Protobuf (sent by kubectl's typed
- * clients, e.g. `kubectl create deployment`) is refused with 415 and a hint. Empty body →
+ * Decodes a request body as JSON, YAML or Kubernetes protobuf (sent by kubectl's typed clients,
+ * e.g. `kubectl create deployment`; see ./protobuf) by its Content-Type. Other protobuf media
+ * types, and protobuf of types without a table, are refused with 415 and a hint. Empty body →
  * undefined.
  */
 export function parseBody(buf: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  if (type === PROTOBUF_MEDIA_TYPE) return buf.length === 0 ? undefined : decodeProtobufBody(buf);
   if (type.includes('protobuf')) {
     throw new KubeError(415, 'UnsupportedMediaType', 'this server accepts JSON and YAML request bodies, not protobuf (kubectl\'s `create <generator>` commands send protobuf): use `kubectl create ... --dry-run=client -o yaml | kubectl apply -f -` instead');
   }
