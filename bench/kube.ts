@@ -208,11 +208,11 @@ export async function kubeBench(o: { quick: boolean; root: string }): Promise<Fi
     });
     figures.push({
       name: `list ${pods.toLocaleString('en-US')} pods, p50`,
-      value: percentileSorted(list, 0.5),
+      value: percentileSorted(list, 50),
       unit: 'ms',
       better: 'lower',
-      base: { name: 'bare node:https, same bytes', value: percentileSorted(baseList, 0.5) },
-      note: `p99 ${percentileSorted(list, 0.99).toFixed(1)} ms; ${(bytes / 1048576).toFixed(1)} MiB; labelSelector (1/10 match) p50 ${percentileSorted(selected, 0.5).toFixed(1)} ms`,
+      base: { name: 'bare node:https, same bytes', value: percentileSorted(baseList, 50) },
+      note: `p99 ${percentileSorted(list, 99).toFixed(1)} ms; ${(bytes / 1048576).toFixed(1)} MiB; labelSelector (1/10 match) p50 ${percentileSorted(selected, 50).toFixed(1)} ms`,
     });
     printFigure(figures.at(-1)!);
 
@@ -269,10 +269,10 @@ export async function kubeBench(o: { quick: boolean; root: string }): Promise<Fi
     watchLat.sort((a, b) => a - b);
     figures.push({
       name: `watch event after a write, p50 (${pods.toLocaleString('en-US')} pods)`,
-      value: percentileSorted(watchLat, 0.5),
+      value: percentileSorted(watchLat, 50),
       unit: 'ms',
       better: 'lower',
-      note: `p99 ${percentileSorted(watchLat, 0.99).toFixed(1)} ms over ${watchLat.length} patches (time from sending the PATCH, incl. its fsync)`,
+      note: `p99 ${percentileSorted(watchLat, 99).toFixed(1)} ms over ${watchLat.length} patches (time from sending the PATCH, incl. its fsync)`,
     });
     printFigure(figures.at(-1)!);
 

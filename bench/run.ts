@@ -7,7 +7,8 @@
  *              (needs root and apt; about 2 min; never in CI)
  *   --strict   exit 2 if a target is missed
  *   --only     comma-separated parts to run: identity (startup + identity), objects, images,
- *              network, compute, kube (default: all)
+ *              network, compute, kube, dataplane, kube-real (default: all; dataplane and
+ *              kube-real only as root, where they boot real instances and real pods)
  *
  * objects/images/network/compute (issues #3-#5) run against a second Stratus on a fresh data dir.
  */
@@ -21,14 +22,18 @@ import { out, printFigure, printSummary, section, verdict, type Figure } from '.
 import { startupBench } from './startup.js';
 import { computeBench } from './compute.js';
 import { imagesBench } from './images.js';
+import { dataplaneBench } from './dataplane.js';
 import { kubeBench } from './kube.js';
+import { kubeRealBench } from './kube-real.js';
 import { networkBench } from './network.js';
 import { Api, objectsBench, projectId, type DataOptions } from './objects.js';
 import { startStratus, type RunningStratus } from './stratus.js';
-import { cleanupSync, installCleanupHandlers, noiseMeter, machineLine, removeDir, rssMiB, stopChild, tempDir } from './util.js';
+import { cleanupSync, installCleanupHandlers, isRoot, noiseMeter, machineLine, removeDir, rssMiB, stopChild, tempDir } from './util.js';
 
-const USAGE = 'usage: npm run bench [-- --quick] [--anchors] [--strict] [--only identity,objects,images,network,compute,kube]\n';
-const PARTS = ['identity', 'objects', 'images', 'network', 'compute', 'kube'] as const;
+const USAGE = 'usage: npm run bench [-- --quick] [--anchors] [--strict] [--only identity,objects,images,network,compute,kube,dataplane,kube-real]\n';
+const PARTS = ['identity', 'objects', 'images', 'network', 'compute', 'kube', 'dataplane', 'kube-real'] as const;
+/** Parts that need root (real namespaces, instances, pods): in the default set only when root. */
+const ROOT_PARTS = new Set<string>(['dataplane', 'kube-real']);
 
 async function main(): Promise<number> {
   let args;
@@ -45,7 +50,7 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const only = new Set(args.only ? args.only.split(',').map((x) => x.trim()) : PARTS);
+  const only = new Set<string>(args.only ? args.only.split(',').map((x) => x.trim()) : PARTS.filter((p) => isRoot() || !ROOT_PARTS.has(p)));
   const unknown = [...only].filter((x) => !(PARTS as readonly string[]).includes(x));
   if (unknown.length) {
     process.stderr.write(`bench: unknown part(s) ${unknown.join(', ')}\n${USAGE}`);
@@ -86,7 +91,7 @@ async function main(): Promise<number> {
       printReferenceNote(!args.anchors);
       await stopChild(live.child);
     }
-    if (PARTS.some((p) => p !== 'identity' && p !== 'kube' && only.has(p))) {
+    if ((['objects', 'images', 'network', 'compute'] as const).some((p) => only.has(p))) {
       section('Data plane and resources (issues #3-#5): a new Stratus on a fresh data dir (SQLite + files), admin token');
       const dataDir = join(root, 'data');
       const scratch = join(root, 'disk');
@@ -120,6 +125,9 @@ async function main(): Promise<number> {
       await stopChild(live.child);
     }
     if (only.has('kube')) figures.push(...(await kubeBench({ quick, root })));
+    if (only.has('dataplane')) figures.push(...(await dataplaneBench({ quick, root })));
+    if (only.has('kube-real')) figures.push(...(await kubeRealBench({ quick, root })));
+    if (!isRoot() && !args.only) out('\n  dataplane and kube-real skipped: they need root (real namespaces, instances and pods); run: sudo npm run bench -- --only dataplane,kube-real');
     const others = noise();
     printSummary(figures);
     out(`  other processes on this machine used ${others.toFixed(2)} of ${availableParallelism()} CPUs on average during the run` +

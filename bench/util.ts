@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 export { sleep };
 
@@ -13,8 +13,9 @@ const dirs = new Set<string>();
 const hooks = new Set<() => void>();
 
 /** A synchronous teardown step run by cleanupSync (e.g. stopping Keystone by its PID file). */
-export function onCleanup(fn: () => void): void {
+export function onCleanup(fn: () => void): () => void {
   hooks.add(fn);
+  return () => void hooks.delete(fn);
 }
 
 export function track(child: ChildProcess): void {
@@ -208,4 +209,111 @@ export function machineLine(): string {
     /* not Linux */
   }
   return `node ${process.version}, ${cpu}, loadavg ${load}`;
+}
+
+// ---------------------------------------------------------------- network namespaces (root)
+
+export const isRoot = (): boolean => process.getuid?.() === 0;
+
+/** argv run inside namespace `ns`'s network (nsenter, never `ip netns exec`), killed if the bench dies. */
+export function inNs(ns: string, argv: string[]): string[] {
+  return ['setpriv', '--pdeathsig', 'KILL', 'nsenter', `--net=/run/netns/${ns}`, '--', ...argv];
+}
+
+/** Runs argv; resolves with exit code and output, never rejects. */
+export function runCmd(argv: string[], timeoutMs = 30_000, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = execFile(argv[0]!, argv.slice(1), { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && code !== 0 ? err.message : '') });
+    });
+    if (input !== undefined) c.stdin?.end(input);
+  });
+}
+
+/** runCmd that throws with the command's stderr on a non-zero exit. */
+export async function mustRun(argv: string[], timeoutMs = 30_000, input?: string): Promise<string> {
+  const r = await runCmd(argv, timeoutMs, input);
+  if (r.code !== 0) throw new Error(`${argv.join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 400)}`);
+  return r.stdout;
+}
+
+/** TCP sink: counts bytes of one connection, answers the count, exits. Prints `up` once listening. */
+const SINK = (port: number) =>
+  `const s=require('net').createServer(c=>{let n=0;c.on('data',d=>n+=d.length);c.on('end',()=>{c.end(String(n));s.close()})}).listen(${port},()=>console.log('up'));`;
+/** TCP source: writes `mb` MiB from one reused 64 KiB buffer, then reads the sink's count; prints JSON. */
+const SOURCE = (ip: string, port: number, mb: number) =>
+  `const c=require('net').connect(${port},'${ip}');const b=Buffer.alloc(1<<16);let left=${mb}*16;let t0;const w=()=>{while(left>0){left--;if(!c.write(b))return c.once('drain',w)}c.end()};` +
+  `c.on('connect',()=>{t0=process.hrtime.bigint();w()});let r='';c.on('data',d=>r+=d);c.on('error',e=>{console.log(JSON.stringify({error:e.message}));process.exit(1)});` +
+  `c.on('close',()=>{const s=Number(process.hrtime.bigint()-t0)/1e9;console.log(JSON.stringify({bytes:Number(r),s}))})`;
+
+/**
+ * One TCP transfer of `mb` MiB from namespace `clientNs` to a sink in `serverNs` listening on
+ * `ip:port` (plain Node on both ends, so the figure is the network path's, not a tool's).
+ * Timed from the established connection to the sink's byte count; Mbit/s (10^6).
+ */
+export async function tcpThroughput(serverNs: string, clientNs: string, ip: string, mb: number, port = 5201): Promise<number> {
+  const s = inNs(serverNs, [process.execPath, '-e', SINK(port)]);
+  const srv = spawn(s[0]!, s.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(srv);
+  let err = '';
+  srv.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      srv.stdout.once('data', () => resolve());
+      srv.once('exit', (code) => reject(new Error(`sink in ${serverNs} exited ${code}: ${err.trim()}`)));
+    });
+    const out = await mustRun(inNs(clientNs, [process.execPath, '-e', SOURCE(ip, port, mb)]), 120_000);
+    const r = JSON.parse(out.trim()) as { bytes?: number; s?: number; error?: string };
+    if (r.error || r.bytes !== mb * 1048576) throw new Error(`transfer to ${ip}:${port} failed: ${r.error ?? `${r.bytes} of ${mb * 1048576} bytes arrived`}`);
+    return (r.bytes * 8) / r.s! / 1e6;
+  } finally {
+    if (srv.exitCode === null && srv.signalCode === null) srv.kill('SIGKILL');
+  }
+}
+
+/**
+ * Two namespaces `<a>` and `<b>` joined by a bare veth pair (192.168.250.1/.2 on eth0, MTU
+ * `mtu`): the raw veth baseline for throughput figures. Name them below a cloud prefix (kind
+ * `t`) so `stratus down` would also remove them. Returns a remover (also run on any exit).
+ */
+export async function vethPair(a: string, b: string, mtu = 1500): Promise<{ ipA: string; remove(): void }> {
+  const remove = () => {
+    for (const ns of [a, b]) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        /* not there */
+      }
+    }
+  };
+  const off = onCleanup(remove);
+  try {
+    await mustRun(['ip', 'netns', 'add', a]);
+    await mustRun(['ip', 'netns', 'add', b]);
+    await mustRun(['ip', '-n', a, 'link', 'add', 'eth0', 'mtu', String(mtu), 'type', 'veth', 'peer', 'name', 'eth0', 'mtu', String(mtu), 'netns', b]);
+    await mustRun(['ip', '-n', a, '-batch', '-'], 10_000, 'link set lo up\nlink set eth0 up\naddr add 192.168.250.1/24 dev eth0\n');
+    await mustRun(['ip', '-n', b, '-batch', '-'], 10_000, 'link set lo up\nlink set eth0 up\naddr add 192.168.250.2/24 dev eth0\n');
+  } catch (e) {
+    remove();
+    off();
+    throw e;
+  }
+  return {
+    ipA: '192.168.250.1',
+    remove: () => {
+      remove();
+      off();
+    },
+  };
+}
+
+/** VmRSS of one process (not its children), MiB; NaN when it is gone. */
+export function ownRssMiB(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }
