@@ -14,7 +14,7 @@ import {
   type VolumeConnection,
 } from '../driver.js';
 import { Mutex, pidAlive, startTime, until, type InventoryLike } from './host.js';
-import { attachPorts, deleteNetns, ensureNetns, returnPorts } from './network.js';
+import { attachPorts, deleteNetns, ensureNetns, guestNics, linkNames, peerName, relinkPorts, returnPorts, type GuestNic } from './network.js';
 import { CPU_PERIOD, limits, ociConfig } from './oci.js';
 import { ensureRootfs, growDisk, Images, releaseRootfs, snapshotRootfs, type DiskPaths } from './rootfs.js';
 import { dropV1Namespace, Runtime, V1_CONTROLLERS, type RuntimeName } from './runtime.js';
@@ -32,7 +32,8 @@ export interface ContainerComputeOptions {
   log?: (line: string) => void;
   /** Force a runtime instead of probing. */
   runtime?: RuntimeName;
-  /** How long spawn waits for the network driver to create a port's device (default 10 s). */
+  /** How long spawn waits for the network driver to create a port's device (default 60 s: on a busy host
+   *  every network change queues behind one lock, and many boots at once wait their turn). */
   portWaitMs?: number;
   /** Default clean-shutdown time of powerOff and soft reboot (default 10 s). */
   stopTimeoutMs?: number;
@@ -40,7 +41,15 @@ export interface ContainerComputeOptions {
   stopSignal?: string;
   /** G's data-plane inventory, so `stratus down` finds what this driver made. */
   inventory?: InventoryLike;
+  /**
+   * Period of the port repair loop (`repairPorts`) from `init` to `close`: default
+   * `STRATUS_RESYNC_MS` from the environment, else 10 s; 0 turns it off.
+   */
+  resyncMs?: number;
 }
+
+/** How old the copy of a guest's NIC configuration may grow before it is read again. */
+const NIC_REFRESH_MS = 60_000;
 
 /**
  * The `container` compute driver (DESIGN.md §4): one system container per instance, run by
@@ -66,10 +75,16 @@ export class ContainerComputeDriver implements ComputeDriver {
   private readonly locks = new Map<string, Mutex>();
   private readonly imageLock = new Mutex();
   private readonly log: (line: string) => void;
+  /** Last known guest configuration of each instance's interfaces, by instance id. */
+  private readonly nics = new Map<string, { at: number; nics: GuestNic[] }>();
+  private readonly resyncMs: number;
+  private repairTimer: NodeJS.Timeout | null = null;
+  private repairing: Promise<string[]> | null = null;
 
   constructor(private readonly o: ContainerComputeOptions) {
     this.store = new InstanceStore(o.stateDir);
     this.log = o.log ?? (() => {});
+    this.resyncMs = o.resyncMs ?? resyncFromEnv();
   }
 
   /** The runtime in use, once `init` ran (for reports and `/health`). */
@@ -88,10 +103,83 @@ export class ContainerComputeDriver implements ComputeDriver {
     this.rt = rt;
     this.images = new Images(this.o.stateDir, rt);
     this.log(`container runtime: ${this.runtimeName}`);
+    this.scheduleRepair();
   }
 
   async close(): Promise<void> {
     // Instances keep running under their shims; the next init adopts them.
+    if (this.repairTimer) clearTimeout(this.repairTimer);
+    this.repairTimer = null;
+    const running = this.repairing;
+    this.repairing = null;
+    await running;
+  }
+
+  // ---- port repair ------------------------------------------------------------------------
+
+  /**
+   * Gives instances back the interfaces they lost: when the host side of a port is deleted,
+   * the veth pair goes with it, and the network driver's repair re-creates the pair in the
+   * underlay; this moves the new peer into the instance as `ethN` with the port's MAC and the
+   * IPv4 addresses and routes the guest had configured (as a VM's NIC would have kept them).
+   * Costs one `ip -json link show` in the underlay per call, plus, for each running instance,
+   * one read of its NIC configuration when the copy is older than a minute (or has no address
+   * yet). Resolves what it re-linked, as `<instance>/<ethN>`.
+   */
+  async repairPorts(): Promise<string[]> {
+    const underlay = this.underlay();
+    const ids = this.store.ids();
+    for (const id of this.nics.keys()) if (!ids.includes(id)) this.nics.delete(id);
+    if (!this.rt || !underlay || !existsSync(underlay) || !ids.length) return [];
+    const done: string[] = [];
+    let peers = await linkNames(underlay);
+    for (const id of ids) {
+      const rec = this.store.get(id);
+      const ns = this.netns(id);
+      if (!rec?.ports.length || !existsSync(`/run/netns/${ns}`)) continue;
+      if (rec.ports.some((p) => peers.has(peerName(p.portId)))) {
+        const eths = await this.lock(id).run(async () => {
+          const cur = this.store.get(id);
+          if (!cur) return [];
+          peers = await linkNames(underlay);
+          return relinkPorts(ns, cur.ports, underlay, peers, this.nics.get(id)?.nics ?? []);
+        }).catch((e: Error) => {
+          this.log(`instance ${id}: cannot re-link its ports (next try in ${this.resyncMs} ms): ${e.message}`);
+          return [];
+        });
+        for (const eth of eths) {
+          done.push(`${id}/${eth}`);
+          this.consoleNote(id, `=== ${eth}: host side re-plugged, interface re-linked ===`);
+        }
+        continue;
+      }
+      const snap = this.nics.get(id);
+      const known = snap?.nics.some((n) => n.addrs.length) ?? false;
+      if (rec.desired === 'running' && (!snap || Date.now() - snap.at > (known ? NIC_REFRESH_MS : 0))) {
+        const nics = await guestNics(ns);
+        if (nics.some((n) => n.addrs.length) || !known) this.nics.set(id, { at: Date.now(), nics });
+      }
+    }
+    if (done.length) this.log(`re-linked ${done.join(', ')}`);
+    return done;
+  }
+
+  private scheduleRepair(): void {
+    if (this.resyncMs <= 0 || this.repairTimer || !this.rt) return;
+    this.repairTimer = setTimeout(() => {
+      const run = this.repairPorts().catch((e: Error) => {
+        this.log(`port repair failed (trying again in ${this.resyncMs} ms): ${e.message}`);
+        return [];
+      });
+      this.repairing = run;
+      void run.finally(() => {
+        if (this.repairing !== run) return; // closed meanwhile
+        this.repairing = null;
+        this.repairTimer = null;
+        this.scheduleRepair();
+      });
+    }, this.resyncMs);
+    this.repairTimer.unref();
   }
 
   // ---- names and paths -------------------------------------------------------------------
@@ -432,7 +520,7 @@ export class ContainerComputeDriver implements ComputeDriver {
     const ns = this.netns(id);
     const nsPath = await ensureNetns(ns);
     this.o.inventory?.record({ kind: 'netns', key: ns, note: `instance ${id}`, owner: 'compute' });
-    for (const n of await attachPorts(ns, rec.ports, this.underlay(), this.o.portWaitMs ?? 10_000)) this.consoleNote(id, `=== ${n} ===`);
+    for (const n of await attachPorts(ns, rec.ports, this.underlay(), this.o.portWaitMs ?? 60_000)) this.consoleNote(id, `=== ${n} ===`);
     const lower = rec.image ? await this.mountImage(rec) : null;
     await ensureRootfs(rt, this.disk(id), lower, rec.flavor.diskGiB, rec.bootVolumePath);
     for (const [i, v] of rec.volumes.entries()) if (v.path) rec.volumes[i] = await loopVolume(v.volumeId, v.device, v.path, v.loop);
@@ -528,6 +616,13 @@ export class ContainerComputeDriver implements ComputeDriver {
   private removeCgroupParents(): void {
     for (const c of [...V1_CONTROLLERS, 'systemd', 'unified']) rmdirQuiet(`/sys/fs/cgroup/${c}/${this.o.namePrefix}`);
   }
+}
+
+/** The repair period from `STRATUS_RESYNC_MS` (milliseconds; 0 = off), else 10 s. */
+function resyncFromEnv(): number {
+  const v = process.env.STRATUS_RESYNC_MS;
+  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 10_000;
 }
 
 function shimAlive(s: { pid: number; startTime: string }): boolean {

@@ -15,6 +15,11 @@ interface Link {
   address?: string;
 }
 
+/** Names of the links in a namespace (a /run/netns path); empty when it cannot be read. */
+export async function linkNames(netnsPath: string): Promise<Set<string>> {
+  return new Set((await links(netnsPath)).map((l) => l.ifname));
+}
+
 async function links(netnsPath: string): Promise<Link[]> {
   const r = await sh(['nsenter', `--net=${netnsPath}`, '--', 'ip', '-json', 'link', 'show'], { mayFail: true });
   if (r.code !== 0 || !r.stdout.trim()) return [];
@@ -82,4 +87,95 @@ export async function returnPorts(netns: string, ports: PortBinding[], underlay:
     lines.push(`link set ${eth} down`, `link set ${eth} name ${peer}`, `link set ${peer} netns ${target}`);
   }
   if (lines.length) await sh(['ip', '-n', netns, '-force', '-batch', '-'], { input: lines.join('\n') + '\n', mayFail: true });
+}
+
+/** What a guest configured on one of its interfaces: IPv4 addresses and the routes through it. */
+export interface GuestNic {
+  eth: string;
+  mtu?: number;
+  addrs: { local: string; prefixlen: number; broadcast?: string }[];
+  routes: { dst: string; gateway?: string; scope?: string; metric?: number; prefsrc?: string }[];
+}
+
+interface AddrJson {
+  ifname: string;
+  mtu?: number;
+  addr_info?: { family: string; local: string; prefixlen: number; broadcast?: string }[];
+}
+interface RouteJson {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  scope?: string;
+  metric?: number;
+  prefsrc?: string;
+}
+
+/**
+ * The IPv4 configuration the guest gave its `ethN` interfaces (one `ip -json -batch` in the
+ * instance's namespace). A VM keeps it in its NIC when the host side of a port is re-plugged;
+ * a container's NIC is the veth peer itself and goes with it, so the driver keeps this copy to
+ * give it back (`restoreNics`). Empty when the namespace cannot be read.
+ */
+export async function guestNics(netns: string): Promise<GuestNic[]> {
+  const r = await sh(['ip', '-n', netns, '-json', '-batch', '-'], { input: 'addr show\nroute show table main\n', mayFail: true });
+  if (r.code !== 0) return [];
+  const [addrLine, routeLine] = r.stdout.split('\n').filter((l) => l.trim());
+  let addrs: AddrJson[] = [];
+  let routes: RouteJson[] = [];
+  try {
+    addrs = JSON.parse(addrLine ?? '[]') as AddrJson[];
+    routes = JSON.parse(routeLine ?? '[]') as RouteJson[];
+  } catch {
+    return [];
+  }
+  return addrs
+    .filter((a) => /^eth\d+$/.test(a.ifname))
+    .map((a) => ({
+      eth: a.ifname,
+      ...(a.mtu ? { mtu: a.mtu } : {}),
+      addrs: (a.addr_info ?? []).filter((x) => x.family === 'inet').map((x) => ({ local: x.local, prefixlen: x.prefixlen, ...(x.broadcast ? { broadcast: x.broadcast } : {}) })),
+      routes: routes
+        .filter((x) => x.dev === a.ifname && x.protocol !== 'kernel')
+        .map((x) => ({ dst: x.dst, ...(x.gateway ? { gateway: x.gateway } : {}), ...(x.scope ? { scope: x.scope } : {}), ...(x.metric ? { metric: x.metric } : {}), ...(x.prefsrc ? { prefsrc: x.prefsrc } : {}) })),
+    }));
+}
+
+/** `ip -batch` lines that give `nic`'s addresses and routes back to its interface (routes without a gateway first). */
+export function restoreLines(nic: GuestNic): string[] {
+  const lines = nic.addrs.map((a) => `addr replace ${a.local}/${a.prefixlen}${a.broadcast ? ` broadcast ${a.broadcast}` : ''} dev ${nic.eth}`);
+  const ordered = [...nic.routes.filter((r) => !r.gateway), ...nic.routes.filter((r) => r.gateway)];
+  for (const r of ordered) {
+    const parts = [`route replace ${r.dst}`];
+    if (r.gateway) parts.push(`via ${r.gateway}`);
+    parts.push(`dev ${nic.eth}`);
+    if (r.scope && !r.gateway) parts.push(`scope ${r.scope}`);
+    if (r.metric) parts.push(`metric ${r.metric}`);
+    if (r.prefsrc) parts.push(`src ${r.prefsrc}`);
+    lines.push(parts.join(' '));
+  }
+  return lines;
+}
+
+/**
+ * Moves back into the instance the peers the network driver re-created in the underlay (its
+ * host side was deleted, which took the instance's interface with it), as `ethN` with the
+ * port's MAC, and gives each its last known guest configuration. Resolves the interfaces it
+ * re-linked.
+ */
+export async function relinkPorts(netns: string, ports: PortBinding[], underlay: string, underlayLinks: Set<string>, nics: GuestNic[]): Promise<string[]> {
+  const todo = ports.map((p, i) => ({ p, i })).filter(({ p }) => underlayLinks.has(peerName(p.portId)));
+  if (!todo.length || !existsSync(`/run/netns/${netns}`)) return [];
+  await attachPorts(netns, ports, underlay, 0);
+  const done: string[] = [];
+  const lines: string[] = [];
+  for (const { i } of todo) {
+    const eth = `eth${i}`;
+    done.push(eth);
+    const nic = nics.find((n) => n.eth === eth);
+    if (nic) lines.push(...(nic.mtu ? [`link set ${eth} mtu ${nic.mtu}`] : []), ...restoreLines(nic));
+  }
+  if (lines.length) await sh(['ip', '-n', netns, '-force', '-batch', '-'], { input: lines.join('\n') + '\n', mayFail: true });
+  return done;
 }

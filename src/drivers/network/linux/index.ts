@@ -49,6 +49,11 @@ export interface LinuxNetworkOptions {
   inventory: Inventory;
   /** The control plane's metadata unix socket, for the metadata proxies. */
   metadataSocket: string;
+  /**
+   * Period of the self-repair loop (`repair`), from `start` to `close`: default
+   * `STRATUS_RESYNC_MS` from the environment, else 10 s; 0 turns it off.
+   */
+  resyncMs?: number;
   /** Where dnsmasq's files live: a world-readable directory (dnsmasq drops root), default /run/stratus/<prefix>. */
   runDir?: string;
   runner?: Runner;
@@ -103,6 +108,11 @@ export class LinuxNetworkDriver implements NetworkDriver {
   private readonly mutex = new Mutex();
   private state: DriverState;
   private sup: Supervisor;
+  /** The self-repair loop: its period (0 = off), its timer, the run in progress. */
+  private readonly resyncMs: number;
+  private repairTimer: NodeJS.Timeout | null = null;
+  private repairing: Promise<string[]> | null = null;
+  private closed = false;
 
   constructor(private readonly o: LinuxNetworkOptions) {
     this.runner = o.runner ?? hostRunner;
@@ -111,6 +121,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
     this.runDir = o.runDir ?? `/run/stratus/${o.underlay.name}`;
     this.log = o.log ?? (() => {});
     this.sup = new Supervisor(o.inventory, this.log, 'network');
+    this.resyncMs = o.resyncMs ?? resyncFromEnv();
   }
 
   private get U(): string {
@@ -155,10 +166,16 @@ export class LinuxNetworkDriver implements NetworkDriver {
       mkdirSync(this.runDir, { recursive: true, mode: 0o755 });
       this.o.inventory.record({ kind: 'dir', key: this.runDir, note: 'dnsmasq files', owner: 'network' });
       await this.renderShared();
+      this.closed = false;
+      if (!this.repairTimer && !this.repairing) this.scheduleRepair();
     });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.repairTimer) clearTimeout(this.repairTimer);
+    this.repairTimer = null;
+    await this.repairing;
     await this.mutex.run(() => this.sup.stopAll());
   }
 
@@ -179,31 +196,119 @@ export class LinuxNetworkDriver implements NetworkDriver {
     };
   }
 
+  // ---- self-repair (the agents' periodic resync) ------------------------------------------
+
+  /**
+   * Compares the data plane with the desired state this driver was last given and rebuilds
+   * what is missing: a bridge, a port's tap (with its peer, which the compute driver then moves
+   * into the instance again), a tap taken off its bridge or set down, a router namespace or
+   * leg, a DHCP/metadata namespace or leg. Costs one `ip -json link show` in the underlay, one
+   * directory listing of /run/netns and one `ip -json link show` per router/service namespace.
+   * Resolves what it repaired (empty when all was in place). Runs under the driver's mutex, so
+   * it never races a service call; what the service deleted is gone from the desired state.
+   */
+  repair(): Promise<string[]> {
+    return this.locked(async () => {
+      const done: string[] = [];
+      let links = await this.links(this.U);
+      for (const n of Object.values(this.state.networks)) {
+        const br = links.get(dev.bridge(n.id));
+        const why = !br ? 'bridge missing' : n.adminStateUp && !isUp(br) ? 'bridge down' : null;
+        if (!why) continue;
+        const { zone: _zone, ...spec } = n;
+        await this.buildNetwork(spec);
+        done.push(`network ${n.id}: ${why}`);
+      }
+      if (done.length) links = await this.links(this.U);
+      for (const p of Object.values(this.state.ports)) {
+        const tap = links.get(dev.tap(p.id));
+        const why = !tap ? 'tap missing' : tap.master !== dev.bridge(p.networkId) ? 'tap off its bridge' : p.adminStateUp && !isUp(tap) ? 'tap down' : null;
+        if (!why || !this.state.networks[p.networkId]) continue;
+        await this.buildPort(p);
+        done.push(`port ${p.id}: ${why}`);
+      }
+      const namespaces = new Set(listNamespaces(this.U));
+      for (const r of Object.values(this.state.routers)) {
+        const legs = [...r.interfaces, ...(r.gateway ? [r.gateway] : [])];
+        if (legs.some((l) => !this.state.networks[l.networkId])) continue;
+        let why: string | null = null;
+        if (!namespaces.has(this.routerNs(r.id))) why = 'namespace missing';
+        else {
+          const bad = legs.find((l) => links.get(dev.rq(l.portId))?.master !== dev.bridge(l.networkId));
+          if (bad) why = `leg of port ${bad.portId} missing or off its bridge`;
+          else {
+            const inner = await this.links(this.routerNs(r.id));
+            const gone = legs.find((l) => !inner.has(l === r.gateway ? dev.qg(l.portId) : dev.qr(l.portId)));
+            if (gone) why = `inner leg of port ${gone.portId} missing`;
+          }
+        }
+        if (!why) continue;
+        await this.buildRouter(r);
+        done.push(`router ${r.id}: ${why}`);
+      }
+      for (const id of new Set([...Object.keys(this.state.dhcp), ...Object.keys(this.state.metadata)])) {
+        if (!this.state.networks[id]) continue;
+        const ns = this.serviceNs(id);
+        let why: string | null = null;
+        if (!namespaces.has(ns)) why = 'namespace missing';
+        else if (links.get(dev.dh(id))?.master !== dev.bridge(id)) why = 'leg missing or off its bridge';
+        else if (!(await this.links(ns)).has(dev.svc)) why = 'inner leg missing';
+        if (!why) continue;
+        // Its helpers still run in the namespace that was removed: start them afresh.
+        if (why === 'namespace missing') await this.stopService(id, false);
+        await this.convergeService(id);
+        done.push(`dhcp/metadata of network ${id}: ${why}`);
+      }
+      for (const d of done) this.log(`repaired ${d}`);
+      return done;
+    });
+  }
+
+  /** Runs `repair` every `resyncMs` from `start` until `close` (a repair that fails is logged and tried again next time). */
+  private scheduleRepair(): void {
+    if (this.resyncMs <= 0 || this.closed) return;
+    this.repairTimer = setTimeout(() => {
+      this.repairTimer = null;
+      this.repairing = this.repair()
+        .catch((e: Error) => {
+          this.log(`periodic repair failed (trying again in ${this.resyncMs} ms): ${e.message}`);
+          return [];
+        })
+        .finally(() => {
+          this.repairing = null;
+          this.scheduleRepair();
+        });
+    }, this.resyncMs);
+    this.repairTimer.unref();
+  }
+
   // ---- networks -------------------------------------------------------------------------
 
   ensureNetwork(spec: NetworkSpec): Promise<void> {
-    return this.locked(async () => {
-      const prev = this.state.networks[spec.id];
-      const zone = prev?.zone ?? 1 + Math.max(0, ...Object.values(this.state.networks).map((n) => n.zone));
-      const br = dev.bridge(spec.id);
-      const links = await this.links(this.U);
-      const lines: string[] = [];
-      if (!links.has(br)) lines.push(`link add ${br} type bridge`);
-      lines.push(`link set ${br} mtu ${spec.mtu}`, `link set ${br} alias ${ALIAS.net}${spec.id}`, `link set ${br} ${spec.adminStateUp ? 'up' : 'down'}`);
-      const uplink = this.o.underlay.uplinkDev;
-      if (spec.external && uplink && links.has(uplink)) lines.push(`link set ${uplink} master ${br}`, `link set ${uplink} up`);
-      // Isolated, the underlay itself plays the external network's upstream (devstack's br-ex):
-      // it holds the external gateway address on the bridge, so `stratus netns exec -- ssh
-      // <floating IP>` works, and it never forwards (ip_forward stays 0 in the underlay).
-      const want = new Set(spec.external && !uplink ? spec.subnets.filter((s) => s.ipVersion === 4 && s.gatewayIp).map((s) => `${s.gatewayIp}/${prefixLen(s.cidr)}`) : []);
-      const have = links.has(br) ? (await ipJson<AddrInfo>(this.runner, this.U, ['addr', 'show', 'dev', br])).flatMap((a) => a.addr_info.filter((x) => x.family === 'inet').map((x) => `${x.local}/${x.prefixlen}`)) : [];
-      for (const x of have) if (!want.has(x)) lines.push(`addr del ${x} dev ${br}`);
-      for (const x of want) if (!have.includes(x)) lines.push(`addr add ${x} dev ${br}`);
-      await this.run([ipBatch(this.U, lines)]);
-      this.state.networks[spec.id] = { ...structuredClone(spec), zone };
-      this.save();
-      if (!prev) await this.renderShared();
-    });
+    return this.locked(() => this.buildNetwork(spec));
+  }
+
+  private async buildNetwork(spec: NetworkSpec): Promise<void> {
+    const prev = this.state.networks[spec.id];
+    const zone = prev?.zone ?? 1 + Math.max(0, ...Object.values(this.state.networks).map((n) => n.zone));
+    const br = dev.bridge(spec.id);
+    const links = await this.links(this.U);
+    const lines: string[] = [];
+    if (!links.has(br)) lines.push(`link add ${br} type bridge`);
+    lines.push(`link set ${br} mtu ${spec.mtu}`, `link set ${br} alias ${ALIAS.net}${spec.id}`, `link set ${br} ${spec.adminStateUp ? 'up' : 'down'}`);
+    const uplink = this.o.underlay.uplinkDev;
+    if (spec.external && uplink && links.has(uplink)) lines.push(`link set ${uplink} master ${br}`, `link set ${uplink} up`);
+    // Isolated, the underlay itself plays the external network's upstream (devstack's br-ex):
+    // it holds the external gateway address on the bridge, so `stratus netns exec -- ssh
+    // <floating IP>` works, and it never forwards (ip_forward stays 0 in the underlay).
+    const want = new Set(spec.external && !uplink ? spec.subnets.filter((s) => s.ipVersion === 4 && s.gatewayIp).map((s) => `${s.gatewayIp}/${prefixLen(s.cidr)}`) : []);
+    const have = links.has(br) ? (await ipJson<AddrInfo>(this.runner, this.U, ['addr', 'show', 'dev', br])).flatMap((a) => a.addr_info.filter((x) => x.family === 'inet').map((x) => `${x.local}/${x.prefixlen}`)) : [];
+    for (const x of have) if (!want.has(x)) lines.push(`addr del ${x} dev ${br}`);
+    for (const x of want) if (!have.includes(x)) lines.push(`addr add ${x} dev ${br}`);
+    await this.run([ipBatch(this.U, lines)]);
+    this.state.networks[spec.id] = { ...structuredClone(spec), zone };
+    this.save();
+    if (!prev) await this.renderShared();
   }
 
   deleteNetwork(networkId: string): Promise<void> {
@@ -230,24 +335,26 @@ export class LinuxNetworkDriver implements NetworkDriver {
   // ---- ports ----------------------------------------------------------------------------
 
   plugPort(spec: PortSpec): Promise<void> {
-    return this.locked(async () => {
-      const n = this.needNetwork(spec.networkId);
-      const tap = dev.tap(spec.id);
-      const peer = peerName(spec.id);
-      const links = await this.links(this.U);
-      const lines: string[] = [];
-      if (!links.has(tap)) lines.push(`link add ${tap} mtu ${spec.mtu} type veth peer name ${peer} address ${spec.macAddress} mtu ${spec.mtu}`);
-      else {
-        lines.push(`link set ${tap} mtu ${spec.mtu}`);
-        if (links.has(peer)) lines.push(`link set ${peer} address ${spec.macAddress} mtu ${spec.mtu}`);
-      }
-      lines.push(`link set ${tap} master ${dev.bridge(n.id)}`, `link set ${tap} alias ${ALIAS.port}${spec.id}`, `link set ${tap} ${spec.adminStateUp ? 'up' : 'down'}`);
-      this.state.ports[spec.id] = structuredClone(spec);
-      this.save();
-      // Filters first, so the port never carries a packet its rules would refuse.
-      await this.renderShared();
-      await this.run([ipBatch(this.U, lines)]);
-    });
+    return this.locked(() => this.buildPort(spec));
+  }
+
+  private async buildPort(spec: PortSpec): Promise<void> {
+    const n = this.needNetwork(spec.networkId);
+    const tap = dev.tap(spec.id);
+    const peer = peerName(spec.id);
+    const links = await this.links(this.U);
+    const lines: string[] = [];
+    if (!links.has(tap)) lines.push(`link add ${tap} mtu ${spec.mtu} type veth peer name ${peer} address ${spec.macAddress} mtu ${spec.mtu}`);
+    else {
+      lines.push(`link set ${tap} mtu ${spec.mtu}`);
+      if (links.has(peer)) lines.push(`link set ${peer} address ${spec.macAddress} mtu ${spec.mtu}`);
+    }
+    lines.push(`link set ${tap} master ${dev.bridge(n.id)}`, `link set ${tap} alias ${ALIAS.port}${spec.id}`, `link set ${tap} ${spec.adminStateUp ? 'up' : 'down'}`);
+    this.state.ports[spec.id] = structuredClone(spec);
+    this.save();
+    // Filters first, so the port never carries a packet its rules would refuse.
+    await this.renderShared();
+    await this.run([ipBatch(this.U, lines)]);
   }
 
   unplugPort(portId: string): Promise<void> {
@@ -265,38 +372,43 @@ export class LinuxNetworkDriver implements NetworkDriver {
   // ---- routers --------------------------------------------------------------------------
 
   ensureRouter(spec: RouterSpec): Promise<void> {
-    return this.locked(async () => {
-      const legs = [...spec.interfaces.map((l) => ({ leg: l, inner: dev.qr(l.portId) })), ...(spec.gateway ? [{ leg: spec.gateway as RouterLeg, inner: dev.qg(spec.gateway.portId) }] : [])];
-      for (const { leg } of legs) this.needNetwork(leg.networkId);
-      const ns = this.routerNs(spec.id);
-      if (!existsSync(netnsPath(ns))) {
-        this.o.inventory.record({ kind: 'netns', key: ns, note: `router ${spec.id}`, owner: 'network' });
-        await this.run([
-          { argv: ['ip', 'netns', 'add', ns] },
-          sysctls(ns, { 'net.ipv6.conf.default.disable_ipv6': '1', 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv4.ip_forward': '1' }),
-          ipBatch(ns, ['link set lo up']),
-        ]);
+    return this.locked(() => this.buildRouter(spec));
+  }
+
+  private async buildRouter(spec: RouterSpec): Promise<void> {
+    const legs = [...spec.interfaces.map((l) => ({ leg: l, inner: dev.qr(l.portId) })), ...(spec.gateway ? [{ leg: spec.gateway as RouterLeg, inner: dev.qg(spec.gateway.portId) }] : [])];
+    for (const { leg } of legs) this.needNetwork(leg.networkId);
+    const ns = this.routerNs(spec.id);
+    if (!existsSync(netnsPath(ns))) {
+      this.o.inventory.record({ kind: 'netns', key: ns, note: `router ${spec.id}`, owner: 'network' });
+      await this.run([
+        { argv: ['ip', 'netns', 'add', ns] },
+        sysctls(ns, { 'net.ipv6.conf.default.disable_ipv6': '1', 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv4.ip_forward': '1' }),
+        ipBatch(ns, ['link set lo up']),
+      ]);
+    }
+    const have = await this.links(ns);
+    const want = new Set(legs.map((l) => l.inner));
+    const drop = [...have.keys()].filter((n) => /^q[rg]-/.test(n) && !want.has(n));
+    const add: string[] = [];
+    const attach: string[] = [];
+    // A leg whose inner end is gone may still have its outer end (a namespace being torn down).
+    const outerLinks = legs.some((l) => !have.has(l.inner)) ? await this.links(this.U) : new Map<string, LinkInfo>();
+    for (const { leg, inner } of legs) {
+      const mtu = this.state.networks[leg.networkId]!.mtu;
+      const outer = dev.rq(leg.portId);
+      if (!have.has(inner)) {
+        if (outerLinks.has(outer)) add.push(`link del ${outer}`);
+        add.push(`link add ${outer} mtu ${mtu} type veth peer name ${inner} address ${leg.macAddress} mtu ${mtu} netns ${ns}`);
       }
-      const have = await this.links(ns);
-      const want = new Set(legs.map((l) => l.inner));
-      const drop = [...have.keys()].filter((n) => /^q[rg]-/.test(n) && !want.has(n));
-      const add: string[] = [];
-      const attach: string[] = [];
-      for (const { leg, inner } of legs) {
-        const mtu = this.state.networks[leg.networkId]!.mtu;
-        const outer = dev.rq(leg.portId);
-        if (!have.has(inner)) {
-          add.push(`link add ${outer} mtu ${mtu} type veth peer name ${inner} address ${leg.macAddress} mtu ${mtu} netns ${ns}`);
-        }
-        attach.push(`link set ${outer} master ${dev.bridge(leg.networkId)}`, `link set ${outer} up`);
-      }
-      await this.run([ipBatch(ns, drop.map((d) => `link del ${d}`)), ipBatch(this.U, [...add, ...attach])]);
-      // Floating IPs need a gateway: the ones a gateway-less spec no longer supports go.
-      if (!spec.gateway) for (const f of Object.values(this.state.fips)) if (f.routerId === spec.id) delete this.state.fips[f.id];
-      this.state.routers[spec.id] = structuredClone(spec);
-      this.save();
-      await this.convergeRouter(spec.id);
-    });
+      attach.push(`link set ${outer} master ${dev.bridge(leg.networkId)}`, `link set ${outer} up`);
+    }
+    await this.run([ipBatch(ns, drop.map((d) => `link del ${d}`)), ipBatch(this.U, [...add, ...attach])]);
+    // Floating IPs need a gateway: the ones a gateway-less spec no longer supports go.
+    if (!spec.gateway) for (const f of Object.values(this.state.fips)) if (f.routerId === spec.id) delete this.state.fips[f.id];
+    this.state.routers[spec.id] = structuredClone(spec);
+    this.save();
+    await this.convergeRouter(spec.id);
   }
 
   /** Addresses, routes and the NAT/filter table of a router, from the desired state. */
@@ -473,6 +585,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
     }
     const inner = await this.links(ns);
     const lines: string[] = [];
+    if (!inner.has(dev.svc) && (await this.links(this.U)).has(outer)) lines.push(`link del ${outer}`);
     if (!inner.has(dev.svc)) lines.push(`link add ${outer} mtu ${n.mtu} type veth peer name ${dev.svc} mtu ${n.mtu} netns ${ns}`);
     lines.push(`link set ${outer} master ${dev.bridge(networkId)}`, `link set ${outer} up`);
     await this.run([ipBatch(this.U, lines)]);
@@ -529,6 +642,11 @@ export class LinuxNetworkDriver implements NetworkDriver {
   }
 }
 
+/** Administratively up (`ip link set … up`), whatever the carrier. */
+function isUp(l: LinkInfo): boolean {
+  return l.flags?.includes('UP') ?? false;
+}
+
 function writeIfChanged(path: string, text: string): boolean {
   try {
     if (readFileSync(path, 'utf8') === text) return false;
@@ -537,6 +655,18 @@ function writeIfChanged(path: string, text: string): boolean {
   }
   writeFileSync(path, text, { mode: 0o644 });
   return true;
+}
+
+/**
+ * The self-repair period from `STRATUS_RESYNC_MS` (milliseconds; 0 = off), else 10 s.
+ * NOTE: read here rather than in the config because it is a test and tuning knob of the real
+ * data plane only (the probe tests use 1 s); neither fake driver has anything to repair.
+ */
+export function resyncFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.STRATUS_RESYNC_MS;
+  if (v === undefined || v.trim() === '') return 10_000;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 10_000;
 }
 
 export { HostCommandError };

@@ -1,4 +1,5 @@
 import type { ComputeContext } from './context.js';
+import { PowerSync, resyncInterval } from './power-sync.js';
 import type { Server, ServerTask, TaskOp } from './models.js';
 import type { ServerRecords } from './servers.js';
 
@@ -17,7 +18,8 @@ export type RestoreHandler = (s: Server) => Promise<void>;
  * the record says nothing more is owed. Work on one server is serialized, work on different
  * servers runs concurrently. At start-up `resume` kicks every server that still owes work,
  * so a restart in the middle of a build or an action ends in a final state (the driver's
- * calls are idempotent, so re-running a half-done step is safe).
+ * calls are idempotent, so re-running a half-done step is safe). From then on `powerSync`
+ * compares the hypervisor's power states with the records every few seconds (power-sync.ts).
  */
 export class Engine {
   private readonly running = new Map<string, Promise<void>>();
@@ -25,6 +27,8 @@ export class Engine {
   /** Servers whose instance the hypervisor lost (found at start-up). */
   private readonly lost = new Set<string>();
   private closed = false;
+  /** The periodic power-state sync, started by `resume` (start-up) and stopped by `close`. */
+  readonly powerSync: PowerSync;
 
   constructor(
     private readonly ctx: ComputeContext,
@@ -34,7 +38,10 @@ export class Engine {
     /** Called when a handler throws, to record the failure on the server. */
     private readonly failed: (s: Server, task: ServerTask, err: unknown) => Promise<void>,
     private readonly restore: RestoreHandler,
-  ) {}
+    syncIntervalMs = resyncInterval(),
+  ) {
+    this.powerSync = new PowerSync(ctx, servers, (id) => this.running.has(id), (id) => this.kick(id), syncIntervalMs);
+  }
 
   /** Schedules work for a server (coalesced while it is already being worked on). */
   kick(id: string): void {
@@ -98,6 +105,7 @@ export class Engine {
         n++;
       }
     }
+    this.powerSync.start();
     return n;
   }
 
@@ -112,6 +120,7 @@ export class Engine {
    */
   async close(graceMs = 5000): Promise<void> {
     this.closed = true;
+    await this.powerSync.stop();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((r) => {
       timer = setTimeout(r, graceMs);

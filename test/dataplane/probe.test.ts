@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cloudPrefix } from '../../src/dataplane/names.js';
+import { cliEnv, onPath, run } from '../support/proc.js';
+import { BIN, startStratusProcess, type StratusProcess } from '../support/stratus-process.js';
+
+/**
+ * Probe tests of issue #6 on the real data plane (a `stratus up` child as root, isolated,
+ * every resync at 1 s): a `kill -9` of Stratus with two instances running is adopted by the
+ * next `up`; a deleted host-side veth is repaired; an instance whose init was killed is
+ * stopped (SHUTOFF, as Nova's power sync does) and `server start` brings it back with its data.
+ */
+const root = process.getuid?.() === 0;
+const why = !root ? 'needs root' : !onPath('openstack') ? 'needs the openstack CLI (apt-get install python3-openstackclient)' : !onPath('ssh') ? 'needs openssh-client' : false;
+const RESYNC_MS = 1000;
+
+describe('probes: crash adoption and self-repair', { skip: why, timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-probe-'));
+  const data = join(dir, 'data');
+  const key = join(dir, 'id_ed25519');
+  const prefix = cloudPrefix(data);
+  const cloudEnv = { STRATUS_DATAPLANE: 'linux', STRATUS_RESYNC_MS: String(RESYNC_MS) };
+  let cloud: StratusProcess | undefined;
+  let env: NodeJS.ProcessEnv;
+  let real = false;
+  let fip = '';
+  let ipB = '';
+  const ids: Record<string, string> = {};
+
+  const os = async (args: string[], timeoutMs = 60_000) => {
+    const r = await run('openstack', ['--os-cloud', 'demo', ...args], { env, timeoutMs });
+    assert.equal(r.code, 0, `openstack ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const sshOpts = ['-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=2', '-o', 'LogLevel=ERROR'];
+  const ssh = (target: string, cmd: string, extra: string[] = []) =>
+    run(process.execPath, [BIN, 'netns', 'exec', '--data-dir', data, '--', 'ssh', ...sshOpts, ...extra, target, cmd], { timeoutMs: 20_000 });
+  const jump = () => ['-o', `ProxyCommand=ssh ${sshOpts.join(' ')} -W %h:%p cirros@${fip}`];
+  const until = async <T>(fn: () => Promise<T | false>, ms: number, what: string): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v !== false) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const sshOk = (target: string, cmd: string, extra: string[] = []) =>
+    until(async () => {
+      const r = await ssh(target, cmd, extra);
+      return r.code === 0 ? r.stdout.trim() : false;
+    }, 45_000, `ssh ${target} ${cmd}`);
+  const status = (name: string) => os(['server', 'show', name, '-f', 'value', '-c', 'status']);
+  const netnsOf = () => readdirSync('/run/netns').filter((n) => n.startsWith(prefix)).sort();
+  /** PIDs (host view) of the init of each instance: the process whose innermost pid is 1. */
+  const initPid = (serverId: string): number | undefined => {
+    const ns = `/run/netns/${prefix}-i-${serverId}`;
+    for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+      try {
+        const status = readFileSync(`/proc/${p}/status`, 'utf8');
+        const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/);
+        if (!nspid || nspid.length < 2 || nspid[nspid.length - 1] !== '1') continue;
+        if (sameNetns(Number(p), ns)) return Number(p);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return undefined;
+  };
+  /** Processes of this cloud: shims, dnsmasq, metadata proxies (by their command lines). */
+  const processes = async () => (await run('sh', ['-c', `ps -eo pid=,args= | grep -v grep | grep -e '${prefix}' -e '${data}' || true`])).stdout.trim().split('\n').filter(Boolean);
+
+  before(async () => {
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    cloud = await startStratusProcess(data, { env: cloudEnv, readyMs: 120_000 });
+    env = cliEnv(dir, `${cloud.url}/identity/v3`, { demo: 'demo', admin: 'admin' });
+    const health = JSON.stringify(await (await fetch(`${cloud.url}/health`)).json());
+    real = /container/.test(health) && /linux/.test(health);
+  });
+  after(async () => {
+    await cloud?.stop();
+    await run(process.execPath, [BIN, 'down', '--data-dir', data], { timeoutMs: 60_000 });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('kill -9 of Stratus with two instances running: the next up adopts them (same inits, nothing doubled)', async (t) => {
+    if (!real && process.env.CI === 'true') assert.fail('stratus up did not pick the container and linux drivers (see /health)');
+    if (!real) return t.skip('stratus up does not run the container and linux drivers here (see /health)');
+    await os(['keypair', 'create', '--public-key', `${key}.pub`, 'k1']);
+    await os(['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', 'default']);
+    await os(['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default']);
+    for (const name of ['vm-a', 'vm-b']) {
+      await os(['server', 'create', '--image', 'cirros', '--flavor', 'cirros256', '--network', 'private', '--key-name', 'k1', '--wait', name], 120_000);
+      ids[name] = await os(['server', 'show', name, '-f', 'value', '-c', 'id']);
+    }
+    ipB = /(10\.0\.0\.\d+)/.exec(await os(['server', 'show', 'vm-b', '-f', 'value', '-c', 'addresses']))?.[1] ?? '';
+    fip = await os(['floating', 'ip', 'create', 'public', '-f', 'value', '-c', 'floating_ip_address']);
+    await os(['server', 'add', 'floating', 'ip', 'vm-a', fip]);
+    assert.equal(await sshOk(`cirros@${fip}`, 'hostname'), 'vm-a');
+    assert.equal(await sshOk(`cirros@${ipB}`, 'hostname', jump()), 'vm-b');
+
+    const inits = { a: initPid(ids['vm-a']!), b: initPid(ids['vm-b']!) };
+    assert.ok(inits.a && inits.b, 'both instances have an init process');
+    const nsBefore = netnsOf();
+    const procsBefore = (await processes()).length;
+    const dnsmasqBefore = (await processes()).filter((l) => /dnsmasq/.test(l)).length;
+
+    // kill -9: no shutdown code runs at all.
+    const exited = new Promise((r) => cloud!.proc.once('exit', r));
+    process.kill(cloud!.proc.pid!, 'SIGKILL');
+    await exited;
+    cloud = await startStratusProcess(data, { env: cloudEnv, readyMs: 120_000 });
+    env = cliEnv(dir, `${cloud.url}/identity/v3`, { demo: 'demo', admin: 'admin' });
+
+    assert.equal(await status('vm-a'), 'ACTIVE');
+    assert.equal(await status('vm-b'), 'ACTIVE');
+    assert.equal(await sshOk(`cirros@${fip}`, 'hostname'), 'vm-a');
+    assert.equal(await sshOk(`cirros@${ipB}`, 'hostname', jump()), 'vm-b');
+    assert.deepEqual({ a: initPid(ids['vm-a']!), b: initPid(ids['vm-b']!) }, inits, 'the instances were adopted, not restarted');
+    assert.deepEqual(netnsOf(), nsBefore, 'the same namespaces, none doubled or lost');
+    const procs = await processes();
+    assert.equal(procs.filter((l) => /dnsmasq/.test(l)).length, dnsmasqBefore, `one dnsmasq per network: ${procs.join(' | ')}`);
+    assert.equal(procs.length, procsBefore, `the same helper processes as before the crash: ${procs.join(' | ')}`);
+  });
+
+  it('a deleted host-side veth is re-plugged and re-linked: ssh works again within the resync', async (t) => {
+    if (!real) return t.skip('needs the real drivers');
+    const portId = await os(['port', 'list', '--server', 'vm-a', '-f', 'value', '-c', 'ID']);
+    const tap = `tap${portId.slice(0, 11)}`;
+    const del = await run('nsenter', [`--net=/run/netns/${prefix}`, '--', 'ip', 'link', 'del', tap]);
+    assert.equal(del.code, 0, del.stderr);
+    const t0 = Date.now();
+    assert.equal(await sshOk(`cirros@${fip}`, 'hostname'), 'vm-a');
+    const ms = Date.now() - t0;
+    console.log(`# ssh to vm-a again ${ms} ms after its tap was deleted (resync every ${RESYNC_MS} ms)`);
+    assert.ok(ms < 15_000, `repaired in ${ms} ms`);
+    const inside = await run('ip', ['-n', `${prefix}-i-${ids['vm-a']}`, '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+    assert.match(inside.stdout, /10\.0\.0\.\d+\/26/, 'the guest kept its address');
+    // East-west too: vm-a still reaches vm-b.
+    const r = await ssh(`root@${fip}`, `ping -c 1 -W 2 ${ipB} >/dev/null && echo ping-ok`);
+    assert.match(r.stdout, /ping-ok/, r.stderr);
+    assert.match(await os(['console', 'log', 'show', 'vm-a']), /re-linked/);
+  });
+
+  it('a killed instance init: the server goes SHUTOFF (power sync) and server start brings it back with its root disk', async (t) => {
+    if (!real) return t.skip('needs the real drivers');
+    assert.equal((await ssh(`root@${fip}`, 'echo probe-data > /root/probe && sync && echo ok')).stdout.trim(), 'ok');
+    const pid = initPid(ids['vm-a']!);
+    assert.ok(pid, 'vm-a has an init');
+    process.kill(pid, 'SIGKILL');
+    const t0 = Date.now();
+    await until(async () => (await status('vm-a')) === 'SHUTOFF' || false, 20_000, 'vm-a SHUTOFF');
+    console.log(`# vm-a SHUTOFF ${Date.now() - t0} ms after its init was killed`);
+    assert.equal(await os(['server', 'show', 'vm-a', '-f', 'value', '-c', 'OS-EXT-STS:power_state']), '4', 'power state SHUTDOWN');
+    assert.match(await os(['server', 'event', 'list', 'vm-a', '-f', 'value', '-c', 'Action']), /^stop$/m, 'the stop is recorded as an instance action');
+    assert.equal(await status('vm-b'), 'ACTIVE', 'the other server is untouched');
+    await os(['server', 'start', 'vm-a']);
+    await until(async () => (await status('vm-a')) === 'ACTIVE' || false, 60_000, 'vm-a ACTIVE again');
+    assert.equal(await sshOk(`root@${fip}`, 'cat /root/probe'), 'probe-data');
+    assert.notEqual(initPid(ids['vm-a']!), pid, 'a new init');
+  });
+
+  it('stratus down leaves nothing of the cloud', async (t) => {
+    if (!real) return t.skip('needs the real drivers');
+    await cloud!.stop();
+    const r = await run(process.execPath, [BIN, 'down', '--data-dir', data], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(netnsOf(), []);
+    assert.deepEqual(await processes(), []);
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(data));
+  });
+});
+
+/** Whether process `pid` lives in the network namespace bound at `nsPath`. */
+function sameNetns(pid: number, nsPath: string): boolean {
+  try {
+    return statSync(`/proc/${pid}/ns/net`).ino === statSync(nsPath).ino;
+  } catch {
+    return false;
+  }
+}
