@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeApi } from './api.js';
 import { createAuthenticator, loadOrCreateTokens } from './apiserver/auth.js';
+import { loadOrCreateSigningKey } from './apiserver/jwt.js';
 import { loadOrCreatePki, serverSans } from './apiserver/pki.js';
+import { createServiceAccountTokens } from './apiserver/sa-tokens.js';
 import { bootstrapCluster, openRegistry } from './apiserver/registry.js';
 import { createApiServer, DEFAULT_KUBE_VERSION } from './apiserver/server.js';
 import { streamHooks } from './apiserver/stream-hooks.js';
@@ -14,9 +16,11 @@ import { hostRunner } from '../dataplane/exec.js';
 import { serveAgentApi } from './streams/index.js';
 import { localAgentHooks } from './net/agent-hooks.js';
 import { startRealNodes, type RealNodes } from './net/real-nodes.js';
+import { nodePlan } from './net/plan.js';
+import { cloudPrefix } from '../dataplane/names.js';
 
 export interface KubeClusterOptions {
-  /** Holds the store, the PKI (`pki/`), the tokens and, by default, the kubeconfig. */
+  /** Holds the store, the PKI (`pki/`, with the service-account signing key `sa.key`), the tokens and, by default, the kubeconfig. */
   dataDir: string;
   /** HTTPS port of the API server; 0 picks a free one. */
   port: number;
@@ -118,8 +122,12 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
   };
 
   try {
-    const pki = await loadOrCreatePki(opts.dataDir, serverSans(host, FIRST_SERVICE_IP));
+    // Pods reach the API server at the node addresses (through the node API proxies) and by
+    // the `kubernetes` Service's names and ClusterIP: all must be in the server certificate.
+    const nodeAddresses = opts.realNodes ? nodeNames.map((n, i) => nodePlan(cloudPrefix(opts.dataDir), i + 1, n).address) : [];
+    const pki = await loadOrCreatePki(opts.dataDir, [...serverSans(host, FIRST_SERVICE_IP), ...nodeAddresses]);
     const tokens = loadOrCreateTokens(opts.dataDir, nodeNames);
+    const signingKey = loadOrCreateSigningKey(opts.dataDir);
     step('certificates and tokens ready');
 
     const registry = await openRegistry({ dataDir: join(opts.dataDir, 'store'), serviceCidr: SERVICE_CIDR, log });
@@ -128,10 +136,12 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
 
     // Agents of real nodes serve their API on loopback (their InternalIP lives in a namespace).
     const localAgents = new Map<string, number>();
+    const saTokens = createServiceAccountTokens({ api: registry, key: signingKey });
     const server = createApiServer({
       api: registry,
       tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert },
-      authenticator: createAuthenticator({ tokens, api: registry }),
+      authenticator: createAuthenticator({ tokens, api: registry, serviceAccountTokens: saTokens }),
+      tokens: saTokens,
       kubeVersion,
       streams: opts.realNodes ? localAgentHooks({ api: registry, nodeTokens: tokens.nodes, local: localAgents, log }) : streamHooks({ api: registry, nodeTokens: tokens.nodes, log }),
       log: (line) => log(`apiserver: ${line}`),
@@ -148,7 +158,7 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
     const notes: string[] = [];
     if (opts.realNodes) {
       const ro = typeof opts.realNodes === 'object' ? opts.realNodes : {};
-      real = await startRealNodes({ dataDir: opts.dataDir, nodeNames, api: registry, runner: hostRunner, fakeRuntime: ro.fakeRuntime, registryPort: ro.registryPort, log, progress: step });
+      real = await startRealNodes({ dataDir: opts.dataDir, nodeNames, api: registry, runner: hostRunner, fakeRuntime: ro.fakeRuntime, registryPort: ro.registryPort, apiServer: { host, port, accept: (s) => server.acceptInCluster(s) }, log, progress: step });
       const r = real;
       stops.push(() => r.close());
       notes.push(...real.notes);

@@ -8,7 +8,7 @@ import type { PodStreams } from '../api.js';
 import type { KubeObject } from '../types.js';
 import { FakeRuntime } from './fake-runtime.js';
 import { leaseObject, nodeObject, nodeStatus, type NodeFacts } from './node.js';
-import { PodWorkers } from './pod-workers.js';
+import { PodWorkers, type TokenRequestArgs } from './pod-workers.js';
 import type { PodRuntime } from './runtime.js';
 
 export type { PodRuntime } from './runtime.js';
@@ -17,6 +17,7 @@ export { FakeRuntime } from './fake-runtime.js';
 const NODES = findResource('', 'v1', 'nodes')!;
 const PODS = findResource('', 'v1', 'pods')!;
 const LEASES = findResource('coordination.k8s.io', 'v1', 'leases')!;
+const SERVICEACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
 
 export interface NodeAgentOptions {
   nodeName: string;
@@ -151,7 +152,20 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     }, heartbeatMs);
     stops.push(() => clearInterval(heartbeat));
 
-    const workers = new PodWorkers({ api: client, runtime, hostIP: address, backoff: opts.backoff ?? { initialMs: 10_000, maxMs: 300_000 }, log: say });
+    // Projected service-account tokens: a TokenRequest bound to the pod, with the node's credentials.
+    const serviceAccountToken = async (r: TokenRequestArgs) => {
+      const body = {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        metadata: { name: r.serviceAccount, namespace: r.namespace },
+        spec: { audiences: r.audience ? [r.audience] : [], expirationSeconds: r.expirationSeconds, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: r.pod.name, uid: r.pod.uid } },
+      } as KubeObject;
+      const out = await client.create(SERVICEACCOUNTS, r.namespace, body, { subresource: 'token' });
+      const status = out.status as { token?: string; expirationTimestamp?: string } | undefined;
+      if (!status?.token) throw new Error(`the API server answered a TokenRequest for ${r.namespace}/${r.serviceAccount} without a token`);
+      return { token: status.token, ...(status.expirationTimestamp ? { expirationTimestamp: status.expirationTimestamp } : {}) };
+    };
+    const workers = new PodWorkers({ api: client, runtime, hostIP: address, backoff: opts.backoff ?? { initialMs: 10_000, maxMs: 300_000 }, serviceAccountToken, caPem: opts.caPem, log: say });
     stops.push(() => workers.stop());
     const unsubscribe = runtime.onChange((uid) => workers.kick(uid));
     stops.push(unsubscribe);

@@ -5,17 +5,40 @@ import type { KubeObject } from '../types.js';
 import { bumpBackoff, newPodMemory, planPod, type PodMemory, type StartAction } from './pod-plan.js';
 import { envOf, podField, pullPolicyOf, resolveEnvOf, specOf, statusOf, type KeyToPath, type VolumeSpec } from './pod-spec.js';
 import { Prober } from './probes.js';
+import { kubernetesServiceEnv, mergeEnv, serviceAccountVolumeName, withServiceAccountVolume } from './sa-mount.js';
 import { RuntimeError, currentInstance, type PodRuntime, type RuntimeSandbox, type VolumeFile } from './runtime.js';
 
 const PODS = findResource('', 'v1', 'pods')!;
 const CONFIGMAPS = findResource('', 'v1', 'configmaps')!;
 const SECRETS = findResource('', 'v1', 'secrets')!;
+const SERVICEACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
+const SERVICES = findResource('', 'v1', 'services')!;
+/** Refresh a token once this much of its lifetime has passed (the kubelet: 80 %). */
+const REFRESH_AT = 0.8;
+/** Retry delay of a failed token refresh. */
+const REFRESH_RETRY_MS = 10_000;
+/** How long the `default/kubernetes` Service read for pod env is reused. */
+const SERVICE_ENV_TTL_MS = 30_000;
+
+/** What the agent asks the API for a projected token (TokenRequest bound to the pod). */
+export interface TokenRequestArgs {
+  namespace: string;
+  serviceAccount: string;
+  audience?: string;
+  expirationSeconds: number;
+  pod: { name: string; uid: string };
+}
 
 export interface PodWorkersOptions {
   /** `get` (optional) lets real runtimes receive configMap/secret volumes and env references. */
   api: Pick<KubeApi, 'patch' | 'delete'> & Partial<Pick<KubeApi, 'get'>>;
-  /** Issues a token for a projected `serviceAccountToken` volume (absent: the file is left out, with a log line). */
-  serviceAccountToken?: (namespace: string, serviceAccount: string, audience: string | undefined, expirationSeconds: number) => Promise<string>;
+  /**
+   * Issues a token for a projected `serviceAccountToken` volume, bound to the pod (absent: the
+   * file is left out, with a log line). `expirationTimestamp` (RFC 3339) schedules the refresh.
+   */
+  serviceAccountToken?: (req: TokenRequestArgs) => Promise<{ token: string; expirationTimestamp?: string }>;
+  /** The cluster CA (PEM), written as `ca.crt` of the service-account volume. */
+  caPem?: string;
   runtime: PodRuntime;
   hostIP: string;
   backoff: { initialMs: number; maxMs: number };
@@ -35,6 +58,14 @@ interface Worker {
   gone: boolean;
   terminating: boolean;
   terminal: boolean;
+  /**
+   * The service-account volume the agent adds to this pod (`sa-mount.ts`): undefined until
+   * decided (real runtimes only), null when the pod gets none.
+   */
+  saVolume: string | null | undefined;
+  /** Token refresh of projected volumes: its timer, and whether one is planned. */
+  refreshTimer: NodeJS.Timeout | undefined;
+  refreshPlanned: boolean;
 }
 
 /**
@@ -65,7 +96,7 @@ export class PodWorkers {
     if (!uid) return;
     let w = this.workers.get(uid);
     if (!w) {
-      w = { uid, pod, memory: newPodMemory(), running: undefined, again: false, timer: undefined, lastPosted: '', gone: false, terminating: false, terminal: false };
+      w = { uid, pod, memory: newPodMemory(), running: undefined, again: false, timer: undefined, lastPosted: '', gone: false, terminating: false, terminal: false, saVolume: undefined, refreshTimer: undefined, refreshPlanned: false };
       this.workers.set(uid, w);
     }
     w.pod = pod;
@@ -114,7 +145,10 @@ export class PodWorkers {
   async stop(): Promise<void> {
     this.stopped = true;
     this.prober.stopAll();
-    for (const w of this.workers.values()) if (w.timer) clearTimeout(w.timer);
+    for (const w of this.workers.values()) {
+      if (w.timer) clearTimeout(w.timer);
+      if (w.refreshTimer) clearTimeout(w.refreshTimer);
+    }
     await Promise.all([...this.workers.values()].map((w) => w.running));
   }
 
@@ -131,6 +165,7 @@ export class PodWorkers {
     if (w.gone) {
       this.prober.stopPod(w.uid);
       if (w.timer) clearTimeout(w.timer);
+      this.stopRefresh(w);
       this.workers.delete(w.uid);
       if (runtime.sandbox(w.uid)) {
         this.o.log(`pod ${label} is gone from the API; killing it`);
@@ -142,6 +177,7 @@ export class PodWorkers {
       if (w.terminating) return;
       w.terminating = true;
       this.prober.stopPod(w.uid);
+      this.stopRefresh(w);
       const grace = meta.deletionGracePeriodSeconds ?? specOf(pod).terminationGracePeriodSeconds ?? 30;
       await runtime.removeSandbox(w.uid, grace);
       try {
@@ -158,16 +194,21 @@ export class PodWorkers {
     const apiPhase = statusOf(pod).phase;
     if (w.terminal || apiPhase === 'Succeeded' || apiPhase === 'Failed') {
       this.prober.stopPod(w.uid);
+      this.stopRefresh(w);
       return;
     }
 
     let sandbox = runtime.sandbox(w.uid);
     let sandboxError: { reason: string; message: string } | undefined;
+    if (!runtime.fake && w.saVolume === undefined) w.saVolume = serviceAccountVolumeName(pod, await this.serviceAccountOf(pod)) ?? null;
     if (!sandbox) {
       try {
         // The fake runs no processes and mounts nothing: it gets no volume files.
-        const volumeFiles = runtime.fake ? undefined : await this.volumeFiles(pod);
-        sandbox = await runtime.runSandbox({ uid: w.uid, namespace: meta.namespace ?? 'default', name: meta.name!, hostname: specOf(pod).hostname ?? meta.name!, pod, ...(volumeFiles ? { volumeFiles } : {}) });
+        const runPod = withServiceAccountVolume(pod, w.saVolume ?? undefined);
+        const vf = runtime.fake ? undefined : await this.volumeFiles(runPod, w.saVolume ?? undefined);
+        const volumeFiles = vf?.files;
+        sandbox = await runtime.runSandbox({ uid: w.uid, namespace: meta.namespace ?? 'default', name: meta.name!, hostname: specOf(pod).hostname ?? meta.name!, pod: runPod, ...(volumeFiles ? { volumeFiles } : {}) });
+        if (vf?.refreshAt !== undefined) this.planRefresh(w, vf.refreshAt);
       } catch (err) {
         sandboxError = { reason: err instanceof RuntimeError ? err.reason : 'CreatePodSandboxError', message: (err as Error).message };
         bumpBackoff(w.memory, 'sandbox', Date.now(), this.o.backoff);
@@ -184,6 +225,9 @@ export class PodWorkers {
     }
     if (plan.wakeAt !== undefined) this.wakeAt(w, plan.wakeAt);
     if (sandbox) this.ensureProbes(w, sandbox);
+    // A sandbox adopted after an agent restart: its tokens were issued by the previous agent,
+    // whose refresh plan is gone; refresh them now.
+    if (sandbox && !w.refreshPlanned && !runtime.fake && runtime.updateVolumeFiles && this.hasTokenVolumes(withServiceAccountVolume(pod, w.saVolume ?? undefined))) this.planRefresh(w, Date.now());
     if (plan.start.length && sandbox) {
       await Promise.all(plan.start.map((a) => this.start(w, a)));
       w.again = true;
@@ -206,9 +250,15 @@ export class PodWorkers {
       return;
     }
     let env = envOf(c);
+    let mounts = c.volumeMounts;
     if (!runtime.fake) {
       try {
-        env = await resolveEnvOf(c, w.pod, { podIP: runtime.sandbox(w.uid)?.ip, hostIP: this.o.hostIP }, (kind, name, key) => this.lookupKey(w.pod.metadata.namespace ?? 'default', kind, name, key));
+        env = mergeEnv(await this.serviceEnv(), await resolveEnvOf(c, w.pod, { podIP: runtime.sandbox(w.uid)?.ip, hostIP: this.o.hostIP }, (kind, name, key) => this.lookupKey(w.pod.metadata.namespace ?? 'default', kind, name, key)));
+        if (w.saVolume) {
+          const runPod = withServiceAccountVolume(w.pod, w.saVolume);
+          const all = [...(specOf(runPod).containers ?? []), ...(specOf(runPod).initContainers ?? [])];
+          mounts = all.find((x) => x.name === name)?.volumeMounts ?? mounts;
+        }
       } catch (err) {
         w.memory.failures.set(name, { reason: 'CreateContainerConfigError', message: (err as Error).message });
         bumpBackoff(w.memory, `pull:${name}`, now, this.o.backoff);
@@ -231,7 +281,7 @@ export class PodWorkers {
         stdin: !!c.stdin,
         tty: !!c.tty,
         attempt: a.attempt,
-        ...(c.volumeMounts ? { volumeMounts: c.volumeMounts } : {}),
+        ...(mounts ? { volumeMounts: mounts } : {}),
         ...(c.resources ? { resources: c.resources } : {}),
         ...(c.ports ? { ports: c.ports } : {}),
         ...(sec ? { securityContext: sec } : {}),
@@ -277,9 +327,10 @@ export class PodWorkers {
    * (the kubelet's volume manager role, done once when the sandbox is made). A missing
    * non-optional ConfigMap or Secret rejects, so the pod waits and is retried.
    */
-  private async volumeFiles(pod: KubeObject): Promise<Record<string, VolumeFile[]>> {
+  private async volumeFiles(pod: KubeObject, saVolume?: string, only?: Set<string>): Promise<{ files: Record<string, VolumeFile[]>; refreshAt?: number }> {
     const ns = pod.metadata.namespace ?? 'default';
     const out: Record<string, VolumeFile[]> = {};
+    let refreshAt: number | undefined;
     const fromObject = async (kind: 'configmaps' | 'secrets', name: string | undefined, items: KeyToPath[] | undefined, optional: boolean | undefined, mode: number | undefined, files: VolumeFile[]) => {
       if (!name) return;
       const data = await this.objectData(ns, kind, name);
@@ -303,6 +354,7 @@ export class PodWorkers {
       }
     };
     for (const v of (specOf(pod).volumes ?? []) as VolumeSpec[]) {
+      if (only && !only.has(v.name)) continue;
       const files: VolumeFile[] = [];
       if (v.configMap) await fromObject('configmaps', v.configMap.name, v.configMap.items, v.configMap.optional, v.configMap.defaultMode, files);
       else if (v.secret) await fromObject('secrets', v.secret.secretName, v.secret.items, v.secret.optional, v.secret.defaultMode, files);
@@ -317,13 +369,110 @@ export class PodWorkers {
           if (sat) {
             const sa = specOf(pod).serviceAccountName ?? 'default';
             if (!this.o.serviceAccountToken) this.o.log(`pod ${ns}/${pod.metadata.name}: volume ${v.name}: no token issuer configured; ${sat.path} is left out`);
-            else files.push({ path: sat.path, data: Buffer.from(await this.o.serviceAccountToken(ns, sa, sat.audience, sat.expirationSeconds ?? 3607)).toString('base64'), mode: mode ?? 0o644 });
+            else {
+              const seconds = Math.max(600, sat.expirationSeconds ?? 3600);
+              const t0 = Date.now();
+              let issued: { token: string; expirationTimestamp?: string };
+              try {
+                issued = await this.o.serviceAccountToken({ namespace: ns, serviceAccount: sa, ...(sat.audience ? { audience: sat.audience } : {}), expirationSeconds: seconds, pod: { name: pod.metadata.name!, uid: pod.metadata.uid! } });
+              } catch (err) {
+                // An API server that issues no tokens (503) will not start to: run the pod without
+                // the file rather than never. Anything else (no such account yet…) is retried.
+                if (!(err instanceof KubeError && err.code === 503)) throw new RuntimeError('CreateContainerConfigError', `volume ${v.name}: cannot get a token for service account ${ns}/${sa}: ${(err as Error).message}`);
+                this.o.log(`pod ${ns}/${pod.metadata.name}: volume ${v.name}: the API server issues no tokens (${err.message}); ${sat.path} is left out`);
+                continue;
+              }
+              const expires = issued.expirationTimestamp ? Date.parse(issued.expirationTimestamp) : NaN;
+              const lifetime = Number.isFinite(expires) && expires > t0 ? expires - t0 : seconds * 1000;
+              const at = t0 + lifetime * REFRESH_AT;
+              refreshAt = refreshAt === undefined ? at : Math.min(refreshAt, at);
+              files.push({ path: sat.path, data: Buffer.from(issued.token).toString('base64'), mode: mode ?? 0o644 });
+            }
           }
+        }
+        if (v.name === saVolume) {
+          if (this.o.caPem) files.push({ path: 'ca.crt', data: Buffer.from(this.o.caPem).toString('base64'), mode: 0o644 });
+          files.push({ path: 'namespace', data: Buffer.from(ns).toString('base64'), mode: 0o644 });
         }
       } else continue;
       out[v.name] = files;
     }
-    return out;
+    return refreshAt === undefined ? { files: out } : { files: out, refreshAt };
+  }
+
+  /** Names of the pod's projected volumes with a service-account token. */
+  private tokenVolumes(pod: KubeObject): Set<string> {
+    const names = new Set<string>();
+    for (const v of (specOf(pod).volumes ?? []) as VolumeSpec[]) if (v.projected?.sources?.some((s) => s.serviceAccountToken)) names.add(v.name);
+    return names;
+  }
+
+  private hasTokenVolumes(pod: KubeObject): boolean {
+    return this.tokenVolumes(pod).size > 0 && !!this.o.serviceAccountToken;
+  }
+
+  /**
+   * Re-issues the tokens of the pod's projected volumes at `at` (80 % of the shortest
+   * lifetime) and has the runtime rewrite those volumes' files in place; a failure retries
+   * in 10 s. Runtimes without `updateVolumeFiles` keep the first tokens.
+   */
+  private planRefresh(w: Worker, at: number): void {
+    if (!this.o.runtime.updateVolumeFiles || !this.o.serviceAccountToken) return;
+    if (w.refreshTimer) clearTimeout(w.refreshTimer);
+    w.refreshPlanned = true;
+    w.refreshTimer = setTimeout(() => {
+      w.refreshTimer = undefined;
+      void this.refreshTokens(w);
+    }, Math.max(0, at - Date.now()));
+    w.refreshTimer.unref?.();
+  }
+
+  private async refreshTokens(w: Worker): Promise<void> {
+    if (this.stopped || w.gone || w.terminating || w.terminal || !this.workers.has(w.uid)) return;
+    const runtime = this.o.runtime;
+    const label = `${w.pod.metadata.namespace}/${w.pod.metadata.name}`;
+    const runPod = withServiceAccountVolume(w.pod, w.saVolume ?? undefined);
+    try {
+      if (!runtime.sandbox(w.uid)) return;
+      const vf = await this.volumeFiles(runPod, w.saVolume ?? undefined, this.tokenVolumes(runPod));
+      for (const [name, files] of Object.entries(vf.files)) await runtime.updateVolumeFiles!(w.uid, name, files);
+      if (vf.refreshAt !== undefined) this.planRefresh(w, vf.refreshAt);
+    } catch (err) {
+      this.o.log(`pod ${label}: token refresh failed: ${(err as Error).message}; retrying in ${REFRESH_RETRY_MS / 1000} s`);
+      this.planRefresh(w, Date.now() + REFRESH_RETRY_MS);
+    }
+  }
+
+  private stopRefresh(w: Worker): void {
+    if (w.refreshTimer) clearTimeout(w.refreshTimer);
+    w.refreshTimer = undefined;
+  }
+
+  /** The pod's ServiceAccount (for its `automountServiceAccountToken`); undefined when unreadable. */
+  private async serviceAccountOf(pod: KubeObject): Promise<KubeObject | undefined> {
+    if (!this.o.api.get) return undefined;
+    try {
+      return await this.o.api.get(SERVICEACCOUNTS, pod.metadata.namespace ?? 'default', specOf(pod).serviceAccountName ?? 'default');
+    } catch {
+      return undefined;
+    }
+  }
+
+  private serviceEnvCache: { env: { name: string; value: string }[]; at: number } | undefined;
+
+  /** `KUBERNETES_SERVICE_HOST`/`_PORT`… from the `default/kubernetes` Service (cached briefly). */
+  private async serviceEnv(): Promise<{ name: string; value: string }[]> {
+    if (!this.o.api.get) return [];
+    const c = this.serviceEnvCache;
+    if (c && Date.now() - c.at < SERVICE_ENV_TTL_MS) return c.env;
+    let env: { name: string; value: string }[] = [];
+    try {
+      env = kubernetesServiceEnv(await this.o.api.get(SERVICES, 'default', 'kubernetes'));
+    } catch (err) {
+      if (!(err instanceof KubeError && err.code === 404)) throw err;
+    }
+    this.serviceEnvCache = { env, at: Date.now() };
+    return env;
   }
 
   private ensureProbes(w: Worker, sb: RuntimeSandbox): void {

@@ -71,6 +71,12 @@ export interface PodRuntime extends PodStreams {
   sandbox(uid: string): RuntimeSandbox | undefined;
   /** Snapshots of every sandbox (for adoption and for killing orphans). */
   sandboxes(): RuntimeSandbox[];
+  /**
+   * Optional: replaces the files of one configMap/secret/projected volume of a running pod in
+   * place (each file swapped atomically, so readers never see a half-written one), e.g. a
+   * refreshed service-account token. Runtimes that mount nothing leave it out.
+   */
+  updateVolumeFiles?(uid: string, volume: string, files: VolumeFile[]): Promise<void>;
   /** Calls `listener(uid)` after a change the runtime made by itself. Returns an unsubscribe. */
   onChange(listener: (uid: string) => void): () => void;
 }

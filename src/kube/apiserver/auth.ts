@@ -6,14 +6,16 @@ import { join } from 'node:path';
 import type { KubeApi } from '../api.js';
 import { findResource } from '../resources.js';
 import type { UserInfo } from '../types.js';
+import type { ServiceAccountTokens } from './sa-tokens.js';
 
 /**
  * Authentication of API requests (no authorization yet: every authenticated user may do
  * everything; RBAC is planned). Sources, in order:
  * 1. a client certificate signed by the cluster CA: CN = user name, O = groups;
  * 2. `Authorization: Bearer <token>`: the cluster admin token, a node token
- *    (`system:node:<name>`), or the token of a Secret of type
- *    `kubernetes.io/service-account-token` (`system:serviceaccount:<ns>:<name>`).
+ *    (`system:node:<name>`), a bound service-account token (a JWT from TokenRequest, checked by
+ *    `sa-tokens.ts`), or the token of a Secret of type `kubernetes.io/service-account-token`
+ *    (`system:serviceaccount:<ns>:<name>`).
  * `authenticate` resolves undefined for an anonymous or unknown caller (the server answers 401).
  */
 export interface Authenticator {
@@ -74,7 +76,7 @@ function asList(v: string | string[] | undefined): string[] {
   return Array.isArray(v) ? v : [v];
 }
 
-export function createAuthenticator(opts: { tokens: ClusterTokens; api: KubeApi }): Authenticator {
+export function createAuthenticator(opts: { tokens: ClusterTokens; api: KubeApi; serviceAccountTokens?: ServiceAccountTokens }): Authenticator {
   const secrets = findResource('', 'v1', 'secrets')!;
   // token → user (or null for "not a service-account token"), with the time it was looked up
   const saCache = new Map<string, { user: UserInfo | null; at: number }>();
@@ -122,6 +124,10 @@ export function createAuthenticator(opts: { tokens: ClusterTokens; api: KubeApi 
       if (sameToken(token, opts.tokens.admin)) return ADMIN;
       for (const [node, t] of Object.entries(opts.tokens.nodes)) {
         if (sameToken(token, t)) return { username: `system:node:${node}`, groups: ['system:nodes', 'system:authenticated'] };
+      }
+      if (opts.serviceAccountTokens) {
+        const bound = await opts.serviceAccountTokens.authenticate(token);
+        if (bound) return bound;
       }
       return serviceAccount(token);
     },

@@ -8,6 +8,7 @@ import { boolParam, intParam, parseBody, patchTypeOf, readBody, sendJson, TABLE_
 import type { ResourceRoute } from './router.js';
 import { serveWatch } from './watch.js';
 import { serveLogs, type StreamHooks } from './pods.js';
+import type { ServiceAccountTokens } from './sa-tokens.js';
 
 /** One resource request after routing and authentication. */
 export interface ResourceContext {
@@ -17,6 +18,8 @@ export interface ResourceContext {
   api: KubeApi;
   user: UserInfo;
   streams: StreamHooks | undefined;
+  /** Issues TokenRequests (`serviceaccounts/<sa>/token`); absent: that subresource answers 503. */
+  tokens?: ServiceAccountTokens;
 }
 
 /** Subresources handled through the registry with the parent's verbs. */
@@ -213,6 +216,20 @@ export async function handleResource(ctx: ResourceContext, rt: ResourceRoute): P
       if (dryRun(query)) opts.dryRun = true;
       await api.delete(r, namespace, name, opts);
       sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      return 201;
+    }
+    if (r.resource === 'serviceaccounts' && subresource === 'token') {
+      if (method !== 'POST') throw KubeError.methodNotAllowed(`serviceaccounts/token supports create (POST) only, not ${method}`);
+      if (!ctx.tokens) throw new KubeError(503, 'ServiceUnavailable', 'this API server has no service-account signing key configured, so it cannot issue tokens');
+      const body = (await objectBody(req)) ?? {};
+      if (dryRun(query, body as { dryRun?: unknown })) {
+        // Validated like a real request, but nothing is signed.
+        const issued = await ctx.tokens.issue(namespace!, name, body);
+        (issued.status as { token: string }).token = '';
+        sendJson(ctx.res, 201, issued);
+        return 201;
+      }
+      sendJson(ctx.res, 201, await ctx.tokens.issue(namespace!, name, body));
       return 201;
     }
     throw KubeError.methodNotAllowed(`the ${r.resource}/${subresource} subresource is not implemented by this server`);

@@ -12,6 +12,7 @@ import { sendJson, sendStatus, toKubeError } from './http-util.js';
 import { buildOpenApiV3 } from './openapi.js';
 import { podTarget, type StreamHooks, type StreamKind } from './pods.js';
 import { route } from './router.js';
+import type { ServiceAccountTokens } from './sa-tokens.js';
 
 // NOTE: plain node:https with a small router instead of Fastify. The API server needs raw
 // control that Fastify would mostly be worked around for: `upgrade` events handed over as raw
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   /** What `/version` reports, e.g. `1.32.4` or `1.29.14` (the kubectl dispatcher picks by minor). */
   kubeVersion?: string;
   streams?: StreamHooks;
+  /** Issues and checks bound service-account tokens (TokenRequest); absent: `serviceaccounts/<sa>/token` answers 503. */
+  tokens?: ServiceAccountTokens;
   /** Access log and errors, one line each. */
   log?: (line: string) => void;
   /** Extra readiness check for `/readyz` (e.g. controllers started). */
@@ -38,6 +41,13 @@ export interface ApiServerOptions {
 
 export interface KubeApiServer {
   readonly server: Server;
+  /**
+   * Serves one connection that arrived another way than the TCP listener (the in-cluster path:
+   * a pod's connection through a node API proxy and the control plane's unix socket). Same
+   * TLS certificate, client-certificate and token authentication and handlers as the listener;
+   * the TLS policy is relaxed to security level 0 (see the NOTE in `createApiServer`).
+   */
+  acceptInCluster(socket: Duplex): void;
   /** Listens and resolves with the base URL (`https://127.0.0.1:6443`). */
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting, ends watches and upgraded streams, closes every connection. */
@@ -144,7 +154,7 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
     const r = route(url.pathname);
     switch (r.kind) {
       case 'resource':
-        return handleResource({ req, res, query: url.searchParams, api: opts.api, user, streams: opts.streams }, r.route);
+        return handleResource({ req, res, query: url.searchParams, api: opts.api, user, streams: opts.streams, ...(opts.tokens ? { tokens: opts.tokens } : {}) }, r.route);
       case 'groupVersion': {
         const list = req.method === 'GET' ? apiResourceList(r.group, r.version) : undefined;
         if (!list) throw notFound();
@@ -243,25 +253,47 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
     ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, onRequest)
     : createHttpServer(onRequest);
   server.on('upgrade', onUpgrade);
-  // Long watches must not be cut by Node's request timeouts (they cover receiving the request only,
-  // but keep them generous for slow uploads too).
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 65_000;
-  server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  server.on('tlsClientError', () => {
-    // handshake failures (wrong CA on the client, port scans): nothing to answer
-  });
-  server.on('clientError', (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  // NOTE: a second TLS server, never listening, for in-cluster connections (`acceptInCluster`).
+  // BusyBox's built-in TLS client (what `wget` in busybox pods uses) signs the handshake
+  // with RSA+SHA-1 only, which OpenSSL 3's default security level 1 refuses ("no suitable
+  // signature algorithm"). Only connections that come through the node API proxies get
+  // `@SECLEVEL=0` (still TLS 1.2 or newer; modern clients keep negotiating SHA-256 and AEAD);
+  // the host listener keeps the defaults.
+  const inCluster: Server | undefined = opts.tls
+    ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ciphers: 'DEFAULT:@SECLEVEL=0', minVersion: 'TLSv1.2' }, onRequest)
+    : undefined;
+  for (const srv of inCluster ? [server, inCluster] : [server]) {
+    if (srv !== server) srv.on('upgrade', onUpgrade);
+    // Long watches must not be cut by Node's request timeouts (they cover receiving the request
+    // only, but keep them generous for slow uploads too).
+    srv.requestTimeout = 0;
+    srv.headersTimeout = 60_000;
+    srv.keepAliveTimeout = 65_000;
+    srv.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    });
+    srv.on('tlsClientError', () => {
+      // handshake failures (wrong CA on the client, port scans): nothing to answer
+    });
+    srv.on('clientError', (_e, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
 
   return {
     server,
+    acceptInCluster(socket) {
+      if (closing) {
+        socket.destroy();
+        return;
+      }
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      (inCluster ?? server).emit('connection', socket);
+    },
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -279,6 +311,7 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sockets) s.destroy();
       server.closeAllConnections();
+      inCluster?.closeAllConnections();
       await done;
     },
   };

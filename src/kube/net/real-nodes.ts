@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { cleanupDataPlane, leftovers } from '../../dataplane/cleanup.js';
 import { inNetns, type Runner } from '../../dataplane/exec.js';
@@ -11,10 +12,14 @@ import type { KubeApi } from '../api.js';
 import { KubeError } from '../errors.js';
 import { findResource } from '../resources.js';
 import { startKubeProxy, type KubeProxy } from '../proxy/index.js';
+import { apiProxyCommand, serveApiSocket } from '../apiproxy/index.js';
 import type { KubeObject } from '../types.js';
 import { NodeNetwork } from './node-network.js';
 import { loadOptional, type ImageCacheLike } from './optional.js';
 import { CLUSTER_CIDR, CLUSTER_DNS_IP, nodePlan, type NodePlan } from './plan.js';
+
+/** The `default/kubernetes` Service's ClusterIP (first address of the service CIDR). */
+const KUBERNETES_SERVICE_IP = '10.43.0.1';
 import { clusterDnsConfig, LinuxPodNetwork } from './pod-network.js';
 
 const SERVICES = findResource('', 'v1', 'services')!;
@@ -29,6 +34,12 @@ export interface RealNodesOptions {
   runner: Runner;
   /** Start the local OCI registry on this loopback port (0 = any; default 0). */
   registryPort?: number;
+  /**
+   * The API server's loopback listener: when given, pods reach it through the `kubernetes`
+   * Service (a unix socket `<dataDir>/api.sock` piped to it, one proxy per node on
+   * `<node address>:<port>`, and the Service's Endpoints/EndpointSlice pointed at those).
+   */
+  apiServer?: { host: string; port: number; accept?: (socket: Socket) => void };
   /** Use the fake runtime even when the crun runtime exists (network, proxy and DNS are still real). */
   fakeRuntime?: boolean;
   log?: (m: string) => void;
@@ -50,10 +61,12 @@ export interface RealNodes {
   /** The local registry's URL, when it runs. */
   registryUrl?: string;
   dnsSocket?: string;
+  /** The unix socket the node API proxies forward to, when `apiServer` was given. */
+  apiSocket?: string;
   proxies: KubeProxy[];
   /** Pieces that are not available, with the reason (shown by `kube up`). */
   notes: string[];
-  /** Stops stubs, proxies, registry and DNS, then removes every namespace, link and process of the cluster. */
+  /** Stops stubs, API proxies, kube-proxies, registry and DNS, then removes every namespace, link and process of the cluster. */
   close(): Promise<void>;
 }
 
@@ -63,7 +76,10 @@ export interface RealNodes {
  * a pod network per node, kube-proxy per node, the cluster DNS server on a unix socket with one
  * stub per node on `<node address>:53` (the `kube-system/kube-dns` Service loses its selector
  * and gets Endpoints/EndpointSlices that point at the stubs, so kube-proxy routes 10.43.0.10
- * there), and the local OCI registry with an image cache per node.
+ * there), an API proxy per node on `<node address>:<API port>` forwarding to the API server over
+ * the unix socket `<dataDir>/api.sock` (the `default/kubernetes` Endpoints/EndpointSlice point
+ * at the proxies, so pods reach 10.43.0.1:443), and the local OCI registry with an image cache
+ * per node.
  *
  * Whatever a previous run left behind (after a `kill -9`) is removed first: the node and pod
  * namespaces are rebuilt from nothing, and pods are re-created by their node agents.
@@ -139,6 +155,34 @@ export async function startRealNodes(o: RealNodesOptions): Promise<RealNodes> {
       notes.push('no cluster DNS (src/kube/dns startClusterDns/stubCommand not available yet): pods get nameserver 10.43.0.10 but nothing answers');
     }
 
+    // API access from pods: unix socket to the API server, one TCP proxy per node.
+    if (o.apiServer) {
+      const apiSocketPath = join(o.dataDir, 'api.sock');
+      const target = { host: o.apiServer.host === '0.0.0.0' || o.apiServer.host === '::' ? '127.0.0.1' : o.apiServer.host, port: o.apiServer.port };
+      const sock = await serveApiSocket({ socketPath: apiSocketPath, target, ...(o.apiServer.accept ? { accept: o.apiServer.accept } : {}), log });
+      stops.push(() => sock.close());
+      res.apiSocket = apiSocketPath;
+      const ready: Promise<boolean>[] = [];
+      for (const n of net.nodes) {
+        const cmd = apiProxyCommand({ listen: `${n.address}:${o.apiServer.port}`, socketPath: apiSocketPath });
+        let listening!: (ok: boolean) => void;
+        ready.push(new Promise<boolean>((r) => (listening = r)));
+        const child = spawnIn(n.netns, [cmd.command, ...cmd.args], (m) => {
+          if (/^listening on /.test(m)) listening(true);
+          log(`api proxy ${n.name}: ${m}`);
+        });
+        child.once('exit', () => listening(false));
+        const st = child.pid ? processStartTime(child.pid) : undefined;
+        if (child.pid) inventory.record({ kind: 'pid', key: String(child.pid), startTime: st, note: `api proxy of ${n.name}` });
+        stops.push(() => stopChild(child));
+      }
+      const oks = await Promise.all(ready.map((p) => Promise.race([p, new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref())])));
+      const down = net.nodes.filter((_, i) => !oks[i]).map((n) => n.name);
+      if (down.length) notes.push(`the API proxy did not start on ${down.join(', ')} (see the log): pods there cannot reach the API server`);
+      await pointKubernetesAtProxies(o.api, net.nodes, o.apiServer.port);
+      step(`API server reachable from pods: ${KUBERNETES_SERVICE_IP}:443 → ${net.nodes.map((n) => `${n.address}:${o.apiServer!.port}`).join(', ')} → ${apiSocketPath}`);
+    }
+
     // kube-proxy per node.
     for (const n of net.nodes) {
       const proxy = await startKubeProxy({ api: o.api, netns: n.netns, nodeName: n.name, nodeAddresses: [n.address], clusterCidr: CLUSTER_CIDR, runner: o.runner, log });
@@ -198,6 +242,30 @@ export async function purgeRuntimes(dataDir: string, runner: Runner, log: (m: st
     }
   }
   return n;
+}
+
+/**
+ * Points the `default/kubernetes` Service's Endpoints and EndpointSlice at the node API proxies
+ * (bootstrap writes the loopback listener, which pods cannot reach).
+ */
+export async function pointKubernetesAtProxies(api: KubeApi, nodes: NodePlan[], port: number): Promise<void> {
+  const ports = [{ name: 'https', port, protocol: 'TCP' }];
+  const ep: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: nodes.map((n) => ({ ip: n.address, nodeName: n.name })), ports }],
+  };
+  const slice: KubeObject = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    addressType: 'IPv4',
+    endpoints: nodes.map((n) => ({ addresses: [n.address], conditions: { ready: true, serving: true, terminating: false }, nodeName: n.name })),
+    ports,
+  };
+  await upsert(api, ENDPOINTS, 'default', ep);
+  await upsert(api, SLICES, 'default', slice);
 }
 
 /** Makes `kube-system/kube-dns` selector-less and points its Endpoints and EndpointSlice at the node stubs. */

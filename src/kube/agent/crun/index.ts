@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Duplex, PassThrough, type Readable } from 'node:stream';
@@ -9,7 +9,7 @@ import type { ExecRequest, ExecSession, LogOptions } from '../../api.js';
 import { KubeError } from '../../errors.js';
 import type { KubeObject } from '../../types.js';
 import { PodIpam } from '../ipam.js';
-import { RuntimeError, type ContainerConfig, type NodeResources, type PodRuntime, type PulledImage, type PullPolicy, type RuntimeContainer, type RuntimeNodeConfig, type RuntimeSandbox, type SandboxConfig } from '../runtime.js';
+import { RuntimeError, type ContainerConfig, type NodeResources, type PodRuntime, type PulledImage, type PullPolicy, type RuntimeContainer, type RuntimeNodeConfig, type RuntimeSandbox, type SandboxConfig, type VolumeFile } from '../runtime.js';
 import type { ImageCacheLike, LocalImageLike, PodNetworkLike } from './deps.js';
 import { logStream } from './logs.js';
 import { hostsFile, ociPodConfig, podHostname, resolvConf, resolveArgv, resolveCaps, resolveEnv, resolveUser, resourceLimits, SpecError, subPathUnder, type OciMount } from './spec.js';
@@ -246,6 +246,28 @@ export class CrunRuntime implements PodRuntime {
         mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, Buffer.from(f.data, 'base64'), { mode: f.mode ?? 0o644 });
       }
+    }
+  }
+
+  /**
+   * Rewrites files of a configMap/secret/projected/downwardAPI volume of a running pod (a
+   * refreshed token): each file is written beside its target and renamed over it, so a reader
+   * in the container sees the old or the new file, never a partial one. The volume directory
+   * is bind-mounted, so the containers see the change at once.
+   */
+  async updateVolumeFiles(uid: string, volume: string, files: VolumeFile[]): Promise<void> {
+    const rec = this.pods.get(uid);
+    if (!rec) throw new RuntimeError('CreateContainerError', `pod ${uid} has no sandbox on this node`);
+    const v = ((rec.volumes ?? []) as Volume[]).find((x) => x.name === volume);
+    if (!v || !FILE_VOLUMES.some((k) => v[k])) throw new RuntimeError('CreateContainerError', `pod ${rec.namespace}/${rec.name} has no file volume "${volume}"`);
+    const dir = this.store.path(uid, 'volumes', volume);
+    mkdirSync(dir, { recursive: true });
+    for (const f of files) {
+      const target = subPathUnder(dir, f.path);
+      mkdirSync(dirname(target), { recursive: true });
+      const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+      writeFileSync(tmp, Buffer.from(f.data, 'base64'), { mode: f.mode ?? 0o644 });
+      renameSync(tmp, target);
     }
   }
 

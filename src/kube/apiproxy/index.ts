@@ -1,0 +1,2 @@
+export { serveApiSocket, type ApiSocket, type ApiSocketOptions } from './socket.js';
+export { apiProxyCommand, startApiProxy, type ApiProxy, type ApiProxyOptions } from './proxy.js';
