@@ -4,6 +4,7 @@
  */
 export { startRegistry, createRegistryHandler, type RunningRegistry, type StartRegistryOptions } from './server.js';
 export { FsRegistryStorage } from './fs-storage.js';
+export { BlobRegistryStorage, blobBackedStorage, REGISTRY_BLOB_NAMESPACE } from './blob-storage.js';
 export type { RegistryStorage, ManifestRecord, UploadState } from './storage.js';
 export { RegistryError } from './errors.js';
 export { seedBaseImages, buildBusyboxImage, hostArch, BUSYBOX_REPOSITORY, type SeededImage, type BuiltImage } from './base-images.js';

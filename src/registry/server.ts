@@ -326,8 +326,13 @@ async function deleteManifest(storage: RegistryStorage, req: IncomingMessage, re
 }
 
 export interface StartRegistryOptions {
-  /** Where blobs, uploads and repository metadata live. */
-  dir: string;
+  /** Where blobs, uploads and repository metadata live (an FsRegistryStorage); ignored when `storage` is given. */
+  dir?: string;
+  /**
+   * The storage to serve, e.g. `blobBackedStorage(blobs, dir)` to keep content in Stratus's
+   * BlobStore. Default: `new FsRegistryStorage(dir)`. Its `recover()` runs before listening.
+   */
+  storage?: RegistryStorage;
   /** Listen address; keep it on loopback (there is no authentication). */
   host: string;
   /** 0 picks a free port. */
@@ -342,9 +347,10 @@ export interface RunningRegistry {
   close(): Promise<void>;
 }
 
-/** Starts the registry over a directory (see FsRegistryStorage), after removing a crash's temporary files. */
+/** Starts the registry over `storage` (or a directory, see FsRegistryStorage), after removing a crash's temporary files. */
 export async function startRegistry(opts: StartRegistryOptions): Promise<RunningRegistry> {
-  const storage = new FsRegistryStorage(opts.dir);
+  if (!opts.storage && opts.dir === undefined) throw new Error('startRegistry needs a storage or a dir to keep images in');
+  const storage = opts.storage ?? new FsRegistryStorage(opts.dir!);
   await storage.recover();
   const handler = createRegistryHandler(storage, { log: opts.log });
   const server = createServer((req, res) => void handler(req, res));

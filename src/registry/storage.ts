@@ -14,9 +14,10 @@ export interface UploadState {
 }
 
 /**
- * Where the registry keeps its data. Two kinds of data, kept apart so that the bulk part can move
- * onto Stratus's `BlobStore` (write-once keys `sha256/<hex>`) while the small mutable part (tags,
- * which repository holds which blob and manifest) moves into a metadata store:
+ * Where the registry keeps its data. Two kinds of data, kept apart so that the bulk part lives in
+ * Stratus's `BlobStore` (BlobRegistryStorage: write-once keys `registry/sha256/<hex>`) or in
+ * files (FsRegistryStorage), while the small mutable part (tags, which repository holds which
+ * blob and manifest, uploads in progress) stays in a directory (DirRecordsStorage):
  *
  * - **Blobs** (layers, configs and manifest bytes) are global, content-addressed and write-once.
  *   A blob becomes visible only once its whole content is durable and its sha256 matches its

@@ -1,7 +1,11 @@
 import { CrunRuntime } from '../agent/crun/index.js';
 import { startClusterDns, stubCommand } from '../dns/index.js';
 import { openImageCache, type ImageCache } from '../images/index.js';
-import { seedBaseImages, startRegistry } from '../../registry/index.js';
+import { join } from 'node:path';
+import { blobBackedStorage, seedBaseImages, startRegistry, type RegistryStorage } from '../../registry/index.js';
+// NOTE: this file is the kube side's composition point for real nodes, so it may pick a driver
+// implementation (lint exception in eslint.config.js): the registry's bytes go to a BlobStore.
+import { FsBlobStore } from '../../drivers/object/fs.js';
 
 /**
  * The pieces real nodes are built from besides the node network: the crun pod runtime, cluster
@@ -9,6 +13,16 @@ import { seedBaseImages, startRegistry } from '../../registry/index.js';
  * say which it runs.
  */
 export type ImageCacheLike = ImageCache;
+
+/**
+ * The registry's storage for a kube data dir: image bytes in a file BlobStore
+ * (`<dataDir>/blobs`, namespace `registry`), tags and uploads in `<dataDir>/registry`.
+ */
+export async function registryStorage(dataDir: string): Promise<RegistryStorage> {
+  const blobs = new FsBlobStore(join(dataDir, 'blobs'));
+  await blobs.recover();
+  return blobBackedStorage(blobs, join(dataDir, 'registry'));
+}
 
 export interface Optional {
   CrunRuntime?: typeof CrunRuntime;

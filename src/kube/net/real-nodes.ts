@@ -15,7 +15,7 @@ import { startKubeProxy, type KubeProxy } from '../proxy/index.js';
 import { apiProxyCommand, serveApiSocket } from '../apiproxy/index.js';
 import type { KubeObject } from '../types.js';
 import { NodeNetwork } from './node-network.js';
-import { loadOptional, type ImageCacheLike } from './optional.js';
+import { loadOptional, registryStorage, type ImageCacheLike } from './optional.js';
 import { CLUSTER_CIDR, CLUSTER_DNS_IP, nodePlan, type NodePlan } from './plan.js';
 
 /** The `default/kubernetes` Service's ClusterIP (first address of the service CIDR). */
@@ -125,7 +125,7 @@ export async function startRealNodes(o: RealNodesOptions): Promise<RealNodes> {
     // Registry and image caches.
     let images: ((node: NodePlan) => ImageCacheLike) | undefined;
     if (opt.startRegistry && opt.openImageCache) {
-      const registry = await opt.startRegistry({ dir: join(o.dataDir, 'registry'), host: '127.0.0.1', port: o.registryPort ?? 0, log: (m) => log(`registry: ${m}`) });
+      const registry = await opt.startRegistry({ storage: await registryStorage(o.dataDir), host: '127.0.0.1', port: o.registryPort ?? 0, log: (m) => log(`registry: ${m}`) });
       stops.push(() => registry.close());
       res.registryUrl = registry.url;
       if (opt.seedBaseImages) await opt.seedBaseImages(registry.url);
