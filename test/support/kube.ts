@@ -1,15 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { leftovers } from '../../src/dataplane/cleanup.js';
 import { startKubeCluster, type KubeCluster } from '../../src/kube/cluster.js';
 import { cleanEnv, run, type RunResult } from './proc.js';
+
+const STRATUS = new URL('../../../bin/stratus.js', import.meta.url).pathname;
 
 /** A cluster started in this process for one suite, plus a kubectl bound to it. */
 export interface TestKube {
   cluster: KubeCluster;
   dir: string;
+  /** The cluster's data dir (`<dir>/data`): `stratus netns exec --data-dir` / `kube down --data-dir` take it. */
+  dataDir: string;
   /** Fresh per suite: discovery and OpenAPI caches key on host:port (reference §7.13). */
   cacheDir: string;
   /** Runs the real kubectl against the cluster; never rejects on a non-zero exit. */
@@ -93,26 +98,59 @@ function lineProcess(proc: ChildProcess): LineProcess {
   };
 }
 
+/** Options of {@link startTestKube}. */
+export interface TestKubeOptions {
+  nodes?: number;
+  kubeVersion?: string;
+  /**
+   * Real nodes (root only): network namespaces in an isolated underlay, crun pods, the local
+   * registry seeded with busybox. Teardown then also checks that the cluster's close left no
+   * namespace, process, root link or mount; anything left is removed with `stratus kube down`
+   * and reported as a failure.
+   */
+  realNodes?: boolean;
+}
+
+/** What a real-node cluster of `dataDir` left behind (empty lists when nothing). */
+function realLeftovers(dataDir: string, dir: string) {
+  const left = leftovers(dataDir);
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir));
+  const { namespaces, processes, rootLinks } = left;
+  return { namespaces, processes, rootLinks, mounts, any: namespaces.length + processes.length + rootLinks.length + mounts.length > 0 };
+}
+
 /**
- * Starts a cluster (port 0, temp data dir, `nodes` fake-runtime agents) for the suite and
- * registers its teardown (cluster, children, temp dir) with `t.after`, so cleanup happens even
- * when a test fails.
+ * Starts a cluster (port 0, temp data dir, `nodes` agents: fake runtime, or real nodes with
+ * `realNodes`) for the suite and registers its teardown (children, cluster close, leftover
+ * check for real nodes, temp dir) with `t.after`, so cleanup happens even when a test fails.
  */
-export async function startTestKube(t: TestContext, opts: { nodes?: number; kubeVersion?: string } = {}): Promise<TestKube> {
-  const dir = mkdtempSync(join(tmpdir(), 'stratus-kube-'));
+export async function startTestKube(t: TestContext, opts: TestKubeOptions = {}): Promise<TestKube> {
+  const dir = mkdtempSync(join(tmpdir(), opts.realNodes ? 'stx-kube-kubectl-' : 'stratus-kube-'));
+  const dataDir = join(dir, 'data');
   const children = new Set<LineProcess>();
   const started: KubeCluster[] = [];
   t.after(async () => {
     for (const c of children) await c.kill();
     for (const c of started) await c.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (!opts.realNodes) {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    }
+    // The close path must leave nothing; if it did, `kube down` removes it (and the test fails).
+    const left = realLeftovers(dataDir, dir);
+    if (left.any) await run(process.execPath, [STRATUS, 'kube', 'down', '--data-dir', dataDir], { timeoutMs: 60_000 });
+    const after = realLeftovers(dataDir, dir);
+    // Never rm -r through a mount that survived (a hostPath bind would reach host files).
+    if (after.mounts.length === 0) rmSync(dir, { recursive: true, force: true });
+    if (left.any) throw new Error(`closing the cluster left ${JSON.stringify(left)}; after kube down: ${JSON.stringify(after)}`);
   });
   const logLines: string[] = [];
   const cluster = await startKubeCluster({
-    dataDir: join(dir, 'data'),
+    dataDir,
     port: 0,
     nodes: opts.nodes ?? 2,
     kubeVersion: opts.kubeVersion,
+    realNodes: opts.realNodes,
     log: (l) => {
       logLines.push(l);
       if (logLines.length > 2000) logLines.splice(0, 1000);
@@ -143,6 +181,7 @@ export async function startTestKube(t: TestContext, opts: { nodes?: number; kube
   return {
     cluster,
     dir,
+    dataDir,
     cacheDir,
     kubectl,
     async ok(args, o) {
