@@ -171,7 +171,7 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
   if (dp.prefix && inventory) {
     const uplink = opts.dataplane?.uplink ?? { cidr: '172.24.4.0/24', hostAddress: '172.24.4.1' };
     const underlay = new Underlay({ prefix: dp.prefix, isolated: dp.isolated, uplink }, hostRunner, inventory);
-    networkDriver = new LinuxNetworkDriver({ dataDir: config.dataDir, underlay, inventory, metadataSocket, log: (m) => dpLog.warn(m) });
+    networkDriver = new LinuxNetworkDriver({ dataDir: config.dataDir, underlay, inventory, metadataSocket, log: (m) => dpLog.warn(m), debug: (m) => dpLog.debug(m) });
     if (dp.compute === 'container') {
       computeDriver = new ContainerComputeDriver({
         stateDir: join(config.dataDir, 'compute', 'instances'),
@@ -179,6 +179,7 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
         namePrefix: dp.prefix,
         inventory,
         log: (m) => dpLog.info(m),
+        debug: (m) => dpLog.debug(m),
       });
     }
     progress(`data plane: linux network${dp.compute === 'container' ? ' and container compute' : ''} in namespace ${dp.prefix} (${dp.isolated ? 'isolated' : `uplink for ${uplink.cidr}`})`);

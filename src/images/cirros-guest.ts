@@ -48,7 +48,23 @@ fi
 for i in $IFACES; do
   ip link set "$i" up
 done
+
+# SSH host keys, unique to the instance, made at first boot (in the background, while DHCP
+# and the metadata fetches run; waited for before dropbear starts).
+( for t in ed25519 ecdsa; do
+    k=/etc/dropbear/dropbear_\${t}_host_key
+    [ -s "$k" ] || dropbearkey -t $t -f "$k" >/dev/null 2>&1
+  done ) &
+KEYGEN=$!
+
 if echo "$IFACES" | grep -qx eth0; then
+  # Wait (up to 5 s) for the link's carrier: the host side of the port joins its bridge a moment
+  # after the interface appears, and a DHCPDISCOVER sent before that is lost (a 1 s retry).
+  n=0
+  while [ $n -lt 250 ] && [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ]; do
+    sleep 0.02
+    n=$((n + 1))
+  done
   echo "Starting network: udhcpc on eth0"
   # NOTE: no pipe here: udhcpc stays in the background holding its stdout, a pipe would never end.
   udhcpc -i eth0 -b -S -t 5 -T 1 -A 2 -s /usr/share/udhcpc/default.script \\
@@ -71,15 +87,17 @@ if [ -r "$CD/meta_data.json" ]; then
   [ -r "$CD/user_data" ] && cp "$CD/user_data" /run/cirros/user-data
 elif ip -4 route | grep -q .; then
   n=0
-  while [ $n -lt 12 ]; do
+  while [ $n -lt 30 ]; do
     if fetch "$MD/meta-data/instance-id" /run/cirros/instance-id; then DS=ec2; break; fi
     n=$((n + 1))
-    sleep 0.25
+    sleep 0.1
   done
   if [ $DS = ec2 ]; then
-    fetch "$MD/meta-data/hostname" /run/cirros/hostname
-    fetch "$MD/meta-data/public-keys/0/openssh-key" /run/cirros/keys
-    fetch "$MD/user-data" /run/cirros/user-data || rm -f /run/cirros/user-data
+    # The rest at once (each fetch is independent); all of them finish before anything is used.
+    fetch "$MD/meta-data/hostname" /run/cirros/hostname &
+    fetch "$MD/meta-data/public-keys/0/openssh-key" /run/cirros/keys &
+    ( fetch "$MD/user-data" /run/cirros/user-data || rm -f /run/cirros/user-data ) &
+    wait
   fi
 fi
 echo "=== datasource: $DS ==="
@@ -106,11 +124,8 @@ echo "=== network info ==="
 ip -4 -o addr show | sed 's/^/if-info: /'
 ip route | sed 's/^/route-info: /'
 
-# SSH host keys, made at first boot.
-for t in ed25519 ecdsa; do
-  k=/etc/dropbear/dropbear_\${t}_host_key
-  [ -s "$k" ] || dropbearkey -t $t -f "$k" >/dev/null 2>&1
-done
+# SSH host keys (being made since the network came up).
+wait $KEYGEN 2>/dev/null
 echo "-----BEGIN SSH HOST KEY FINGERPRINTS-----"
 for t in ed25519 ecdsa; do
   dropbearkey -y -f /etc/dropbear/dropbear_\${t}_host_key 2>/dev/null | grep -i fingerprint
@@ -166,6 +181,9 @@ case "$1" in
     for r in $router; do
       ip route replace default via "$r" dev "$interface" && break
     done
+    # A gratuitous ARP: neighbours that knew this address at another MAC (a deleted instance's)
+    # learn the new one at once instead of when their entry expires.
+    arping -U -c 1 -I "$interface" "$ip" >/dev/null 2>&1 &
     : > /etc/resolv.conf
     [ -n "$domain" ] && echo "search $domain" >> /etc/resolv.conf
     for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done

@@ -30,6 +30,8 @@ export interface ContainerComputeOptions {
   /** The cloud prefix (`stx-…`): names of namespaces, containers and cgroups start with it. */
   namePrefix: string;
   log?: (line: string) => void;
+  /** Timing of each boot's steps (debug level; off when absent). */
+  debug?: (line: string) => void;
   /** Force a runtime instead of probing. */
   runtime?: RuntimeName;
   /** How long spawn waits for the network driver to create a port's device (default 60 s: on a busy host
@@ -518,12 +520,29 @@ export class ContainerComputeDriver implements ComputeDriver {
     const rt = this.runtime();
     const id = rec.id;
     const ns = this.netns(id);
+    const t0 = performance.now();
+    const steps: string[] = [];
+    const step = (what: string) => steps.push(`${what} ${(performance.now() - t0).toFixed(0)}`);
     const nsPath = await ensureNetns(ns);
     this.o.inventory?.record({ kind: 'netns', key: ns, note: `instance ${id}`, owner: 'compute' });
-    for (const n of await attachPorts(ns, rec.ports, this.underlay(), this.o.portWaitMs ?? 60_000)) this.consoleNote(id, `=== ${n} ===`);
-    const lower = rec.image ? await this.mountImage(rec) : null;
-    await ensureRootfs(rt, this.disk(id), lower, rec.flavor.diskGiB, rec.bootVolumePath);
-    for (const [i, v] of rec.volumes.entries()) if (v.path) rec.volumes[i] = await loopVolume(v.volumeId, v.device, v.path, v.loop);
+    step('netns');
+    // The ports (which may wait for the network driver to plug them) and the root filesystem
+    // are independent: made at the same time, so a boot waits for the slower of the two.
+    const ports = attachPorts(ns, rec.ports, this.underlay(), this.o.portWaitMs ?? 60_000).then((notes) => {
+      step('ports');
+      return notes;
+    });
+    const disk = (async () => {
+      const lower = rec.image ? await this.mountImage(rec) : null;
+      await ensureRootfs(rt, this.disk(id), lower, rec.flavor.diskGiB, rec.bootVolumePath);
+      for (const [i, v] of rec.volumes.entries()) if (v.path) rec.volumes[i] = await loopVolume(v.volumeId, v.device, v.path, v.loop);
+      step('rootfs');
+    })();
+    // Both settle before a failure is thrown, so the teardown that follows never races either.
+    const [pr, dr] = await Promise.allSettled([ports, disk]);
+    if (pr.status === 'rejected') throw pr.reason;
+    if (dr.status === 'rejected') throw dr.reason;
+    for (const n of pr.value) this.consoleNote(id, `=== ${n} ===`);
     const bundle = this.store.path(id, FILES.bundle);
     mkdirSync(bundle, { recursive: true });
     const config = ociConfig({
@@ -552,12 +571,15 @@ export class ContainerComputeDriver implements ComputeDriver {
     this.o.inventory?.record({ kind: 'pid', key: String(rec.shim.pid), startTime: rec.shim.startTime, note: `shim of instance ${id}`, owner: 'compute' });
     const shim = rec.shim;
     let exited = false;
+    step('shim');
     const up = await until(async () => {
       const st = await rt.state(cid);
       if (st?.status === 'running') return true;
       exited = !shimAlive(shim);
       return exited;
     }, 15_000);
+    step('running');
+    this.o.debug?.(`instance ${id} start (ms since start): ${steps.join(', ')}`);
     if (!up || exited) {
       const why = tail(this.store.path(id, FILES.console), 2000).trim().split('\n').slice(-3).join(' | ');
       throw new ComputeDriverError('failed', `instance ${id} did not start: ${why || 'no output from the runtime'}`, !exited);

@@ -60,7 +60,9 @@ export async function attachPorts(netns: string, ports: PortBinding[], underlay:
     const have = inside.find((l) => l.ifname === eth);
     if (have && have.address?.toLowerCase() === mac) continue;
     const peer = peerName(p.portId);
-    const found = await until(async () => (await links(underlay)).some((l) => l.ifname === peer), waitMs, 50);
+    // One small `ip link show dev` per try, every 20 ms: the peer usually appears while the
+    // root filesystem is being prepared, so the first or second try finds it.
+    const found = await until(async () => (await sh(['nsenter', `--net=${underlay}`, '--', 'ip', 'link', 'show', 'dev', peer], { mayFail: true })).code === 0, waitMs, 20);
     if (!found) throw Object.assign(new Error(`port ${p.portId}: its device ${peer} is not in the underlay after ${waitMs} ms; the network driver has not plugged it yet`), { retryable: true });
     if (have) await sh(['ip', '-n', netns, 'link', 'del', eth], { mayFail: true });
     await sh(['nsenter', `--net=${underlay}`, '--', 'ip', 'link', 'set', peer, 'netns', netns]);

@@ -58,6 +58,8 @@ export interface LinuxNetworkOptions {
   runDir?: string;
   runner?: Runner;
   log?: (msg: string) => void;
+  /** Timing of port plugs (debug level; off when absent). */
+  debug?: (msg: string) => void;
 }
 
 interface LinkInfo {
@@ -105,6 +107,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
   private readonly stateFile: StateFile;
   private readonly runDir: string;
   private readonly log: (msg: string) => void;
+  private readonly debug: (msg: string) => void;
   private readonly mutex = new Mutex();
   private state: DriverState;
   private sup: Supervisor;
@@ -120,6 +123,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
     this.state = this.stateFile.load();
     this.runDir = o.runDir ?? `/run/stratus/${o.underlay.name}`;
     this.log = o.log ?? (() => {});
+    this.debug = o.debug ?? (() => {});
     this.sup = new Supervisor(o.inventory, this.log, 'network');
     this.resyncMs = o.resyncMs ?? resyncFromEnv();
   }
@@ -334,28 +338,87 @@ export class LinuxNetworkDriver implements NetworkDriver {
 
   // ---- ports ----------------------------------------------------------------------------
 
-  plugPort(spec: PortSpec): Promise<void> {
-    return this.locked(() => this.buildPort(spec));
+  /**
+   * Three steps, each under the mutex: the veth pair (its tap off any bridge), so the compute
+   * driver can take the peer at once; the shared filter tables (one render covers every port
+   * plugged meanwhile: a burst of boots costs one `iptables-restore`, not one per port); then
+   * the tap on its bridge, up. The tap joins the bridge only after its filters are in place,
+   * so the port never carries a packet its rules would refuse.
+   */
+  async plugPort(spec: PortSpec): Promise<void> {
+    const t0 = performance.now();
+    const attach = await this.locked(() => this.createPort(spec));
+    const t1 = performance.now();
+    await this.renderSharedSoon();
+    const t2 = performance.now();
+    await this.locked(async () => {
+      // Unplugged or re-plugged with another spec meanwhile: that call owns the port now.
+      if (this.state.ports[spec.id] !== attach.spec) return;
+      await this.run([ipBatch(this.U, attach.lines)]);
+      await this.forgetNeighbours(spec);
+    });
+    this.debug(`plugPort ${spec.id}: veth ${(t1 - t0).toFixed(0)} ms, filters ${(t2 - t1).toFixed(0)} ms, attach ${(performance.now() - t2).toFixed(0)} ms`);
   }
 
   private async buildPort(spec: PortSpec): Promise<void> {
+    const attach = await this.createPort(spec);
+    await this.renderShared();
+    await this.run([ipBatch(this.U, attach.lines)]);
+  }
+
+  /** The veth pair (created off any bridge) and the port's desired state; resolves the `ip` lines that attach it. */
+  private async createPort(spec: PortSpec): Promise<{ spec: PortSpec; lines: string[] }> {
     const n = this.needNetwork(spec.networkId);
     const tap = dev.tap(spec.id);
     const peer = peerName(spec.id);
     const links = await this.links(this.U);
-    const lines: string[] = [];
-    if (!links.has(tap)) lines.push(`link add ${tap} mtu ${spec.mtu} type veth peer name ${peer} address ${spec.macAddress} mtu ${spec.mtu}`);
+    const first: string[] = [];
+    if (!links.has(tap)) first.push(`link add ${tap} mtu ${spec.mtu} type veth peer name ${peer} address ${spec.macAddress} mtu ${spec.mtu}`);
     else {
-      lines.push(`link set ${tap} mtu ${spec.mtu}`);
-      if (links.has(peer)) lines.push(`link set ${peer} address ${spec.macAddress} mtu ${spec.mtu}`);
+      first.push(`link set ${tap} mtu ${spec.mtu}`);
+      if (links.has(peer)) first.push(`link set ${peer} address ${spec.macAddress} mtu ${spec.mtu}`);
     }
-    lines.push(`link set ${tap} master ${dev.bridge(n.id)}`, `link set ${tap} alias ${ALIAS.port}${spec.id}`, `link set ${tap} ${spec.adminStateUp ? 'up' : 'down'}`);
-    this.state.ports[spec.id] = structuredClone(spec);
+    first.push(`link set ${tap} alias ${ALIAS.port}${spec.id}`);
+    const own = structuredClone(spec);
+    this.state.ports[spec.id] = own;
     this.save();
-    // Filters first, so the port never carries a packet its rules would refuse.
-    await this.renderShared();
-    await this.run([ipBatch(this.U, lines)]);
+    this.sharedWanted++;
+    await this.run([ipBatch(this.U, first)]);
+    return { spec: own, lines: [`link set ${tap} master ${dev.bridge(n.id)}`, `link set ${tap} ${spec.adminStateUp ? 'up' : 'down'}`] };
   }
+
+  /**
+   * Drops what the routers on the port's network remember of its addresses' MACs: an address
+   * freed by a deleted port and given to a new one would otherwise be sent to the old MAC until
+   * the router's neighbour entry expires (15-45 s), and a floating IP's traffic never arrives.
+   */
+  private async forgetNeighbours(spec: PortSpec): Promise<void> {
+    const ips = spec.fixedIps.filter((f) => !isV6(f.ipAddress)).map((f) => f.ipAddress);
+    if (!ips.length) return;
+    const cmds: Cmd[] = [];
+    for (const r of Object.values(this.state.routers)) {
+      if (!r.interfaces.some((l) => l.networkId === spec.networkId) || !existsSync(netnsPath(this.routerNs(r.id)))) continue;
+      cmds.push({ argv: ['ip', '-n', this.routerNs(r.id), '-force', '-batch', '-'], input: ips.map((ip) => `neigh flush to ${ip}`).join('\n') + '\n', mayFail: true });
+    }
+    await Promise.all(cmds.map((c) => this.runner.run(c).catch(() => undefined)));
+  }
+
+  /**
+   * Renders the shared tables from a desired state at least as new as the caller's (its change
+   * counted in `sharedWanted` before this is called); callers queued behind one render share it.
+   */
+  private async renderSharedSoon(): Promise<void> {
+    const want = this.sharedWanted;
+    await this.locked(async () => {
+      if (this.sharedDone >= want) return;
+      const target = this.sharedWanted;
+      await this.renderShared();
+      this.sharedDone = target;
+    });
+  }
+  /** Count of desired-state changes to the shared tables, and how many of them are rendered. */
+  private sharedWanted = 0;
+  private sharedDone = 0;
 
   unplugPort(portId: string): Promise<void> {
     return this.locked(async () => {
@@ -501,6 +564,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
 
   /** The underlay's guard (anti-spoofing) and security-group tables, re-rendered whole. */
   private async renderShared(): Promise<void> {
+    const upTo = this.sharedWanted;
     const ports = Object.values(this.state.ports);
     const groups = new Map(Object.entries(this.state.sgs));
     const zones = new Map(Object.values(this.state.networks).map((n) => [n.id, n.zone] as [string, number]));
@@ -518,6 +582,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
         this.rendered.set(name, cmd.input!);
       }),
     );
+    this.sharedDone = Math.max(this.sharedDone, upTo);
   }
   /** The text last written to each shared table (cleared at start, so a restart rewrites them). */
   private readonly rendered = new Map<string, string>();
@@ -605,11 +670,22 @@ export class LinuxNetworkDriver implements NetworkDriver {
       const dir = join(this.runDir, 'dhcp', networkId);
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       const cfg = dnsmasqConfig(dhcp, dir, dev.svc, Boolean(meta));
+      const before = readText(join(dir, 'host'));
       const changedHosts = writeIfChanged(join(dir, 'host'), cfg.hosts);
       const changed = writeIfChanged(join(dir, 'opts'), cfg.opts) || changedHosts;
       const running = this.sup.has(key('dnsmasq'));
+      // SIGHUP re-reads the files, but (dnsmasq 2.90) keeps the leases of entries that are gone,
+      // so an address freed by a deleted port and given to a new one would be refused ("leased
+      // to" the old MAC); and it crashes (SIGSEGV) on SIGHUP while a tagged entry (a port with
+      // extra DHCP options) holds a lease. So: entries only added → SIGHUP (no boot waits for a
+      // restart); an entry removed or changed, or any tagged entry → restart (leases are static
+      // and read-only: nothing is lost; a client mid-exchange retries).
+      const kept = new Set(cfg.hosts.split('\n'));
+      const removed = before !== null && before.split('\n').some((l) => l !== '' && !kept.has(l));
+      const restart = running && changed && (cfg.tagged || removed);
+      if (restart) await this.sup.stop(key('dnsmasq'));
       await this.sup.ensure(key('dnsmasq'), { argv: cfg.args, netns: ns, readyText: 'started' });
-      if (running && changed) this.sup.signal(key('dnsmasq'), 'SIGHUP');
+      if (running && changed && !restart) this.sup.signal(key('dnsmasq'), 'SIGHUP');
     } else {
       await this.sup.stop(key('dnsmasq'));
     }
@@ -645,6 +721,14 @@ export class LinuxNetworkDriver implements NetworkDriver {
 /** Administratively up (`ip link set … up`), whatever the carrier. */
 function isUp(l: LinkInfo): boolean {
   return l.flags?.includes('UP') ?? false;
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 function writeIfChanged(path: string, text: string): boolean {

@@ -85,7 +85,10 @@ describe('linux driver rule builders', () => {
         networkId: 'n1',
         serverPort: { portId: 'd', networkId: 'n1', macAddress: 'm', fixedIps: [{ subnetId: 's', ipAddress: '10.0.0.2', cidr: '10.0.0.0/26' }] },
         subnets: [{ id: 's', cidr: '10.0.0.0/26', ipVersion: 4, gatewayIp: '10.0.0.1', enableDhcp: true, dnsNameservers: [], hostRoutes: [{ destination: '192.168.0.0/24', nexthop: '10.0.0.9' }], ipv6AddressMode: null, ipv6RaMode: null }],
-        hosts: [{ portId: P, macAddress: 'FA:16:3E:00:00:01', ipAddress: '10.0.0.5', hostname: 'vm_1', options: [{ name: 'tftp-server', value: '10.0.0.7', ipVersion: 4 }] }],
+        hosts: [
+          { portId: P, macAddress: 'FA:16:3E:00:00:01', ipAddress: '10.0.0.5', hostname: 'vm_1', options: [{ name: 'tftp-server', value: '10.0.0.7', ipVersion: 4 }] },
+          { portId: 'p2', macAddress: 'fa:16:3e:00:00:02', ipAddress: '10.0.0.6', hostname: 'vm2', options: [] },
+        ],
         mtu: 1450,
         dnsDomain: 'openstacklocal.',
       },
@@ -95,6 +98,10 @@ describe('linux driver rule builders', () => {
     );
     assert.ok(c.args.includes('--dhcp-range=set:s0,10.0.0.0,static,255.255.255.192,86400s'));
     assert.match(c.hosts, /^fa:16:3e:00:00:01,set:p1111111122223333,10\.0\.0\.5,vm-1$/m);
+    // Only a port with options sets a tag (dnsmasq 2.90 crashes on SIGHUP with a tagged lease).
+    assert.match(c.hosts, /^fa:16:3e:00:00:02,10\.0\.0\.6,vm2$/m);
+    assert.equal(c.tagged, true);
+    assert.equal(dnsmasqConfig({ networkId: 'n1', serverPort: null, subnets: [], hosts: [{ portId: 'p2', macAddress: 'm2', ipAddress: '10.0.0.6', hostname: 'h', options: [] }], mtu: 1500, dnsDomain: '' }, '/run/x', 'ns-dhcp', false).tagged, false);
     assert.match(c.opts, /tag:s0,option:classless-static-route,169\.254\.169\.254\/32,10\.0\.0\.2,192\.168\.0\.0\/24,10\.0\.0\.9,0\.0\.0\.0\/0,10\.0\.0\.1/);
     assert.match(c.opts, /tag:s0,option:dns-server,10\.0\.0\.2/);
     assert.match(c.opts, /tag:s0,option:mtu,1450/);

@@ -185,6 +185,12 @@ export interface DnsmasqFiles {
   args: string[];
   hosts: string;
   opts: string;
+  /**
+   * True when a host entry sets a tag (a port with extra DHCP options). dnsmasq 2.90 crashes
+   * (SIGSEGV) on SIGHUP when a host entry with `set:` holds a lease, so such a config must be
+   * applied by a restart, not a SIGHUP; entries without options carry no tag.
+   */
+  tagged: boolean;
 }
 
 /**
@@ -235,11 +241,14 @@ export function dnsmasqConfig(spec: DhcpSpec, dir: string, iface: string, metada
     }
   });
   const hosts: string[] = [];
+  let tagged = false;
   for (const h of spec.hosts) {
     if (isV6(h.ipAddress)) continue;
     const t = `p${portTag(h.portId)}`;
-    hosts.push(`${h.macAddress.toLowerCase()},set:${t},${h.ipAddress},${h.hostname.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63)}`);
-    for (const o of h.options) if (o.ipVersion === 4 && /^[\w-]+$/.test(o.name)) opts.push(`tag:${t},${/^\d+$/.test(o.name) ? o.name : `option:${o.name}`},${o.value}`);
+    const own = h.options.filter((o) => o.ipVersion === 4 && /^[\w-]+$/.test(o.name));
+    for (const o of own) opts.push(`tag:${t},${/^\d+$/.test(o.name) ? o.name : `option:${o.name}`},${o.value}`);
+    tagged ||= own.length > 0;
+    hosts.push(`${h.macAddress.toLowerCase()},${own.length ? `set:${t},` : ''}${h.ipAddress},${h.hostname.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63)}`);
   }
-  return { args, hosts: hosts.join('\n') + '\n', opts: opts.join('\n') + '\n' };
+  return { args, hosts: hosts.join('\n') + '\n', opts: opts.join('\n') + '\n', tagged };
 }
