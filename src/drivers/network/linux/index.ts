@@ -247,6 +247,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
           }
         }
         if (!why) continue;
+        if (why === 'namespace missing') await this.settleGone(legs.map((l) => dev.rq(l.portId)));
         await this.buildRouter(r);
         done.push(`router ${r.id}: ${why}`);
       }
@@ -259,7 +260,10 @@ export class LinuxNetworkDriver implements NetworkDriver {
         else if (!(await this.links(ns)).has(dev.svc)) why = 'inner leg missing';
         if (!why) continue;
         // Its helpers still run in the namespace that was removed: start them afresh.
-        if (why === 'namespace missing') await this.stopService(id, false);
+        if (why === 'namespace missing') {
+          await this.stopService(id, false);
+          await this.settleGone([dev.dh(id)]);
+        }
         await this.convergeService(id);
         done.push(`dhcp/metadata of network ${id}: ${why}`);
       }
@@ -711,6 +715,24 @@ export class LinuxNetworkDriver implements NetworkDriver {
   }
 
   // ---- helpers --------------------------------------------------------------------------
+
+  /**
+   * After a namespace was removed behind our back, the kernel tears its devices (and so the
+   * underlay ends of their veth pairs) down asynchronously: the stale ends may still be listed
+   * for a moment and vanish mid-rebuild. Deletes them (ignoring "not found") and waits up to
+   * 2 s until they are gone, so the rebuild starts from a settled underlay.
+   */
+  private async settleGone(devices: string[]): Promise<void> {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      const links = await this.links(this.U);
+      const left = devices.filter((d) => links.has(d));
+      if (left.length === 0) return;
+      for (const d of left) await this.run([ipBatch(this.U, [`link del ${d}`])]).catch(() => undefined);
+      if (Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 
   private async links(ns: string): Promise<Map<string, LinkInfo>> {
     if (!ownsNamespace(this.U, ns) || !existsSync(netnsPath(ns))) return new Map();
