@@ -70,7 +70,7 @@ async function startKube(dataDir: string, logDir: string, name: string, port: nu
   const kubeconfig = join(dataDir, 'kubeconfig');
   const fd = openSync(join(logDir, `${name}.log`), 'w');
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'stratus.js'), 'kube', 'up', '--nodes', '2', '--port', String(port), '--data-dir', dataDir, '--kubeconfig', kubeconfig], { stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'stratus.js'), 'kube', 'up', '--nodes', '2', '--port', String(port), '--data-dir', dataDir, '--kubeconfig', kubeconfig, '--fake-runtime'], { stdio: ['ignore', fd, fd] });
   track(child);
   let conn: Conn | undefined;
   for (;;) {
