@@ -159,7 +159,10 @@ export async function handleResource(ctx: ResourceContext, rt: ResourceRoute): P
       return serveWatch(req, ctx.res, api, r, namespace, watchOptions(query), table);
     }
     if (method === 'GET') {
-      const list = await api.list(r, namespace, listOptions(query));
+      // Only serialised or printed here: the registry's frozen, shared items save a deep copy of
+      // every object (5,000 pods: ~40 ms), when the API offers them.
+      const readOnly = (api as Partial<{ listReadOnly: KubeApi['list'] }>).listReadOnly;
+      const list = readOnly ? await readOnly.call(api, r, namespace, listOptions(query)) : await api.list(r, namespace, listOptions(query));
       if (wantsTable(req.headers.accept)) {
         const opts: Parameters<typeof toTable>[2] = { includeObject: includeObject(query), resourceVersion: list.metadata.resourceVersion };
         if (list.metadata.continue) opts.continue = list.metadata.continue;
