@@ -9,6 +9,7 @@ import { ContainerComputeDriver } from '../../src/drivers/compute/container/inde
 import { peerName } from '../../src/drivers/compute/container/network.js';
 import { buildCirrosImage } from '../../src/images/cirros.js';
 import { run } from '../support/proc.js';
+import { pollUntil } from '../support/poll.js';
 
 const root = process.getuid?.() === 0;
 const skip = root ? false : 'needs root (real containers, namespaces, loop devices)';
@@ -24,14 +25,8 @@ function makeDriver(extra: Partial<ConstructorParameters<typeof ContainerCompute
   return d;
 }
 
-async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms: number, what: string): Promise<T> {
+  return pollUntil(fn, { timeoutMs: ms, what, retryErrors: false, accept: 'truthy' });
 }
 
 before(async () => {

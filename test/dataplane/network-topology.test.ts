@@ -8,44 +8,14 @@ import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import { hostRunner, ipBatch, runAll } from '../../src/dataplane/exec.js';
 import { nsName } from '../../src/dataplane/names.js';
-import { peerName, type NetworkSpec, type PortSpec, type RuleSpec, type SecurityGroupSpec } from '../../src/drivers/network/driver.js';
+import { peerName, type PortSpec, type RuleSpec, type SecurityGroupSpec } from '../../src/drivers/network/driver.js';
 import { dev } from '../../src/drivers/network/linux/names.js';
 import { background, dataplaneSkipReason, makeLinuxNetwork, sh, type LinuxNet } from '../support/dataplane.js';
+import { ipOf, leg, net, port } from '../support/network-specs.js';
 
 const skip = dataplaneSkipReason();
 
-function net(cidr: string, external = false): NetworkSpec {
-  const base = cidr.split('/')[0]!.split('.').slice(0, 3).join('.');
-  return {
-    id: randomUUID(),
-    projectId: 'p',
-    mtu: 1450,
-    adminStateUp: true,
-    external,
-    networkType: external ? 'flat' : 'vxlan',
-    physicalNetwork: external ? 'public' : null,
-    segmentationId: null,
-    subnets: [{ id: randomUUID(), cidr, ipVersion: 4, gatewayIp: `${base}.1`, enableDhcp: !external, dnsNameservers: [], hostRoutes: [], ipv6AddressMode: null, ipv6RaMode: null }],
-  };
-}
-const ipOf = (n: NetworkSpec, host: number) => `${n.subnets[0]!.cidr.split('/')[0]!.split('.').slice(0, 3).join('.')}.${host}`;
 const macOf = (i: number) => `fa:16:3e:00:01:${i.toString(16).padStart(2, '0')}`;
-function port(n: NetworkSpec, host: number, mac: string, sgs: string[]): PortSpec {
-  return {
-    id: randomUUID(),
-    networkId: n.id,
-    macAddress: mac,
-    mtu: n.mtu,
-    adminStateUp: true,
-    fixedIps: [{ subnetId: n.subnets[0]!.id, ipAddress: ipOf(n, host), cidr: n.subnets[0]!.cidr }],
-    portSecurity: true,
-    securityGroupIds: sgs,
-    allowedAddressPairs: [],
-    deviceOwner: 'compute:nova',
-    deviceId: randomUUID(),
-  };
-}
-const leg = (n: NetworkSpec, host: number, mac: string) => ({ portId: randomUUID(), networkId: n.id, macAddress: mac, fixedIps: [{ subnetId: n.subnets[0]!.id, ipAddress: ipOf(n, host), cidr: n.subnets[0]!.cidr }] });
 const rule = (r: Partial<RuleSpec>): RuleSpec => ({ id: randomUUID(), direction: 'ingress', ethertype: 'IPv4', protocol: null, portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, ...r });
 
 describe('linux network driver: two tenants, a router each, a floating IP', { skip, timeout: 120_000 }, () => {

@@ -15,6 +15,7 @@ import { streamHooks } from '../../src/kube/apiserver/stream-hooks.js';
 import { startNodeAgent } from '../../src/kube/agent/index.js';
 import { KubeClient } from '../../src/kube/client/client.js';
 import { findResource } from '../../src/kube/resources.js';
+import { pollUntil } from '../support/poll.js';
 
 const root = process.getuid?.() === 0;
 const haveCrun = root && (() => {
@@ -106,14 +107,8 @@ function container(name: string, command: string[], extra: Partial<ContainerConf
   return { name, kind: 'regular', image: 'busybox', imageRef: 'docker.io/library/busybox:latest', imageID: 'sha', command, args: [], env: [], stdin: false, tty: false, attempt: 0, ...extra };
 }
 
-async function eventually<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function eventually<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  return pollUntil(fn, { timeoutMs: ms, what, everyMs: 20, retryErrors: false, accept: 'truthy' });
 }
 
 async function readAll(r: Readable | null): Promise<string> {

@@ -7,27 +7,12 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { hostRunner, ipBatch, ipJson, runAll } from '../../src/dataplane/exec.js';
 import { nsName } from '../../src/dataplane/names.js';
-import type { NetworkSpec, PortSpec } from '../../src/drivers/network/driver.js';
+import type { PortSpec } from '../../src/drivers/network/driver.js';
 import { dev } from '../../src/drivers/network/linux/names.js';
 import { dataplaneSkipReason, makeLinuxNetwork, sh, type LinuxNet } from '../support/dataplane.js';
+import { leg, net, port } from '../support/network-specs.js';
 
 const skip = dataplaneSkipReason();
-
-function net(cidr: string, external = false): NetworkSpec {
-  const base = cidr.split('/')[0]!.split('.').slice(0, 3).join('.');
-  return {
-    id: randomUUID(),
-    projectId: 'p',
-    mtu: 1450,
-    adminStateUp: true,
-    external,
-    networkType: external ? 'flat' : 'vxlan',
-    physicalNetwork: external ? 'public' : null,
-    segmentationId: null,
-    subnets: [{ id: randomUUID(), cidr, ipVersion: 4, gatewayIp: `${base}.1`, enableDhcp: !external, dnsNameservers: [], hostRoutes: [], ipv6AddressMode: null, ipv6RaMode: null }],
-  };
-}
-const fixed = (n: NetworkSpec, host: number) => [{ subnetId: n.subnets[0]!.id, ipAddress: `${n.subnets[0]!.cidr.split('.').slice(0, 3).join('.')}.${host}`, cidr: n.subnets[0]!.cidr }];
 
 describe('linux network driver: self-repair', { skip, timeout: 60_000 }, () => {
   let L: LinuxNet;
@@ -43,11 +28,11 @@ describe('linux network driver: self-repair', { skip, timeout: 60_000 }, () => {
     await d.start();
     await d.ensureNetwork(ext);
     await d.ensureNetwork(a);
-    vm = { id: randomUUID(), networkId: a.id, macAddress: 'fa:16:3e:00:02:05', mtu: 1450, adminStateUp: true, fixedIps: fixed(a, 5), portSecurity: true, securityGroupIds: [], allowedAddressPairs: [], deviceOwner: 'compute:nova', deviceId: randomUUID() };
+    vm = port(a, 5, 'fa:16:3e:00:02:05', []);
     await d.plugPort(vm);
-    const gw = { portId: randomUUID(), networkId: ext.id, macAddress: 'fa:16:3e:00:02:01', fixedIps: fixed(ext, 10), enableSnat: true, nexthops: ['172.31.19.1'] };
-    await d.ensureRouter({ id: routerId, adminStateUp: true, interfaces: [{ portId: randomUUID(), networkId: a.id, macAddress: 'fa:16:3e:00:02:02', fixedIps: fixed(a, 1) }], gateway: gw, routes: [] });
-    await d.syncDhcp({ networkId: a.id, serverPort: { portId: randomUUID(), networkId: a.id, macAddress: 'fa:16:3e:00:02:03', fixedIps: fixed(a, 2) }, subnets: a.subnets, hosts: [], mtu: 1450, dnsDomain: 'openstacklocal.' });
+    const gw = { ...leg(ext, 10, 'fa:16:3e:00:02:01'), enableSnat: true, nexthops: ['172.31.19.1'] };
+    await d.ensureRouter({ id: routerId, adminStateUp: true, interfaces: [leg(a, 1, 'fa:16:3e:00:02:02')], gateway: gw, routes: [] });
+    await d.syncDhcp({ networkId: a.id, serverPort: leg(a, 2, 'fa:16:3e:00:02:03'), subnets: a.subnets, hosts: [], mtu: 1450, dnsDomain: 'openstacklocal.' });
     await d.ensureMetadataProxy({ networkId: a.id, cidrs: [a.subnets[0]!.cidr] });
   });
   after(async () => {

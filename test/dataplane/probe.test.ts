@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { cloudPrefix } from '../../src/dataplane/names.js';
-import { cliEnv, onPath, run } from '../support/proc.js';
-import { BIN, startStratusProcess, type StratusProcess } from '../support/stratus-process.js';
+import { run } from '../support/proc.js';
+import { realCloud, realCloudSkipReason, until } from '../support/real-cloud.js';
+import { BIN } from '../support/stratus-process.js';
 
 /**
  * Probe tests of issue #6 on the real data plane (a `stratus up` child as root, isolated,
@@ -13,46 +12,17 @@ import { BIN, startStratusProcess, type StratusProcess } from '../support/stratu
  * next `up`; a deleted host-side veth is repaired; an instance whose init was killed is
  * stopped (SHUTOFF, as Nova's power sync does) and `server start` brings it back with its data.
  */
-const root = process.getuid?.() === 0;
-const why = !root ? 'needs root' : !onPath('openstack') ? 'needs the openstack CLI (apt-get install python3-openstackclient)' : !onPath('ssh') ? 'needs openssh-client' : false;
 const RESYNC_MS = 1000;
 
-describe('probes: crash adoption and self-repair', { skip: why, timeout: 300_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stratus-probe-'));
-  const data = join(dir, 'data');
-  const key = join(dir, 'id_ed25519');
+describe('probes: crash adoption and self-repair', { skip: realCloudSkipReason(), timeout: 300_000 }, () => {
+  const c = realCloud({ tmpPrefix: 'stratus-probe-', env: { STRATUS_RESYNC_MS: String(RESYNC_MS) }, sshConnectTimeoutS: 2 });
+  const { data, key, os, ssh, sshOk } = c;
   const prefix = cloudPrefix(data);
-  const cloudEnv = { STRATUS_DATAPLANE: 'linux', STRATUS_RESYNC_MS: String(RESYNC_MS) };
-  let cloud: StratusProcess | undefined;
-  let env: NodeJS.ProcessEnv;
-  let real = false;
   let fip = '';
   let ipB = '';
   const ids: Record<string, string> = {};
+  const jump = () => c.jump(fip);
 
-  const os = async (args: string[], timeoutMs = 60_000) => {
-    const r = await run('openstack', ['--os-cloud', 'demo', ...args], { env, timeoutMs });
-    assert.equal(r.code, 0, `openstack ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  const sshOpts = ['-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=2', '-o', 'LogLevel=ERROR'];
-  const ssh = (target: string, cmd: string, extra: string[] = []) =>
-    run(process.execPath, [BIN, 'netns', 'exec', '--data-dir', data, '--', 'ssh', ...sshOpts, ...extra, target, cmd], { timeoutMs: 20_000 });
-  const jump = () => ['-o', `ProxyCommand=ssh ${sshOpts.join(' ')} -W %h:%p cirros@${fip}`];
-  const until = async <T>(fn: () => Promise<T | false>, ms: number, what: string): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v !== false) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-  const sshOk = (target: string, cmd: string, extra: string[] = []) =>
-    until(async () => {
-      const r = await ssh(target, cmd, extra);
-      return r.code === 0 ? r.stdout.trim() : false;
-    }, 45_000, `ssh ${target} ${cmd}`);
   const status = (name: string) => os(['server', 'show', name, '-f', 'value', '-c', 'status']);
   const netnsOf = () => readdirSync('/run/netns').filter((n) => n.startsWith(prefix)).sort();
   /** PIDs (host view) of the init of each instance: the process whose innermost pid is 1. */
@@ -73,22 +43,11 @@ describe('probes: crash adoption and self-repair', { skip: why, timeout: 300_000
   /** Processes of this cloud: shims, dnsmasq, metadata proxies (by their command lines). */
   const processes = async () => (await run('sh', ['-c', `ps -eo pid=,args= | grep -v grep | grep -e '${prefix}' -e '${data}' || true`])).stdout.trim().split('\n').filter(Boolean);
 
-  before(async () => {
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-    cloud = await startStratusProcess(data, { env: cloudEnv, readyMs: 120_000 });
-    env = cliEnv(dir, `${cloud.url}/identity/v3`, { demo: 'demo', admin: 'admin' });
-    const health = JSON.stringify(await (await fetch(`${cloud.url}/health`)).json());
-    real = /container/.test(health) && /linux/.test(health);
-  });
-  after(async () => {
-    await cloud?.stop();
-    await run(process.execPath, [BIN, 'down', '--data-dir', data], { timeoutMs: 60_000 });
-    rmSync(dir, { recursive: true, force: true });
-  });
+  before(() => c.start());
+  after(() => c.cleanup());
 
   it('kill -9 of Stratus with two instances running: the next up adopts them (same inits, nothing doubled)', async (t) => {
-    if (!real && process.env.CI === 'true') assert.fail('stratus up did not pick the container and linux drivers (see /health)');
-    if (!real) return t.skip('stratus up does not run the container and linux drivers here (see /health)');
+    if (!c.requireReal(t)) return;
     await os(['keypair', 'create', '--public-key', `${key}.pub`, 'k1']);
     await os(['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', 'default']);
     await os(['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default']);
@@ -109,11 +68,10 @@ describe('probes: crash adoption and self-repair', { skip: why, timeout: 300_000
     const dnsmasqBefore = (await processes()).filter((l) => /dnsmasq/.test(l)).length;
 
     // kill -9: no shutdown code runs at all.
-    const exited = new Promise((r) => cloud!.proc.once('exit', r));
-    process.kill(cloud!.proc.pid!, 'SIGKILL');
+    const exited = new Promise((r) => c.cloud!.proc.once('exit', r));
+    process.kill(c.cloud!.proc.pid!, 'SIGKILL');
     await exited;
-    cloud = await startStratusProcess(data, { env: cloudEnv, readyMs: 120_000 });
-    env = cliEnv(dir, `${cloud.url}/identity/v3`, { demo: 'demo', admin: 'admin' });
+    await c.start();
 
     assert.equal(await status('vm-a'), 'ACTIVE');
     assert.equal(await status('vm-b'), 'ACTIVE');
@@ -127,7 +85,7 @@ describe('probes: crash adoption and self-repair', { skip: why, timeout: 300_000
   });
 
   it('a deleted host-side veth is re-plugged and re-linked: ssh works again within the resync', async (t) => {
-    if (!real) return t.skip('needs the real drivers');
+    if (!c.real) return t.skip('needs the real drivers');
     const portId = await os(['port', 'list', '--server', 'vm-a', '-f', 'value', '-c', 'ID']);
     const tap = `tap${portId.slice(0, 11)}`;
     const del = await run('nsenter', [`--net=/run/netns/${prefix}`, '--', 'ip', 'link', 'del', tap]);
@@ -146,7 +104,7 @@ describe('probes: crash adoption and self-repair', { skip: why, timeout: 300_000
   });
 
   it('a killed instance init: the server goes SHUTOFF (power sync) and server start brings it back with its root disk', async (t) => {
-    if (!real) return t.skip('needs the real drivers');
+    if (!c.real) return t.skip('needs the real drivers');
     assert.equal((await ssh(`root@${fip}`, 'echo probe-data > /root/probe && sync && echo ok')).stdout.trim(), 'ok');
     const pid = initPid(ids['vm-a']!);
     assert.ok(pid, 'vm-a has an init');
@@ -164,8 +122,8 @@ describe('probes: crash adoption and self-repair', { skip: why, timeout: 300_000
   });
 
   it('stratus down leaves nothing of the cloud', async (t) => {
-    if (!real) return t.skip('needs the real drivers');
-    await cloud!.stop();
+    if (!c.real) return t.skip('needs the real drivers');
+    await c.cloud!.stop();
     const r = await run(process.execPath, [BIN, 'down', '--data-dir', data], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(netnsOf(), []);

@@ -1,62 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { cloudPrefix } from '../../src/dataplane/names.js';
-import { cliEnv, onPath, run } from '../support/proc.js';
-import { BIN, startStratusProcess, type StratusProcess } from '../support/stratus-process.js';
+import { run } from '../support/proc.js';
+import { realCloud, realCloudSkipReason, until } from '../support/real-cloud.js';
+import { BIN } from '../support/stratus-process.js';
 
 /**
  * The seed flow of issue #6, end to end: a real `stratus up` child as root, in isolated mode,
  * driven by Debian's `openstack` CLI; ssh runs inside the underlay (`stratus netns exec`).
  */
-const root = process.getuid?.() === 0;
-const why = !root ? 'needs root' : !onPath('openstack') ? 'needs the openstack CLI (apt-get install python3-openstackclient)' : !onPath('ssh') ? 'needs openssh-client' : false;
+describe('seed flow on the real data plane', { skip: realCloudSkipReason(), timeout: 240_000 }, () => {
+  const c = realCloud({ tmpPrefix: 'stratus-seed-', sshConnectTimeoutS: 3 });
+  const { data, key, os, ssh, sshOk } = c;
 
-describe('seed flow on the real data plane', { skip: why, timeout: 240_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stratus-seed-'));
-  const data = join(dir, 'data');
-  const key = join(dir, 'id_ed25519');
-  let cloud: StratusProcess | undefined;
-  let env: NodeJS.ProcessEnv;
-  let real = false;
-
-  const os = async (args: string[], timeoutMs = 60_000) => {
-    const r = await run('openstack', ['--os-cloud', 'demo', ...args], { env, timeoutMs });
-    assert.equal(r.code, 0, `openstack ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  const sshOpts = ['-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR'];
-  const ssh = (target: string, cmd: string, extra: string[] = []) =>
-    run(process.execPath, [BIN, 'netns', 'exec', '--data-dir', data, '--', 'ssh', ...sshOpts, ...extra, target, cmd], { timeoutMs: 20_000 });
-  const until = async <T>(fn: () => Promise<T | false>, ms: number, what: string): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v !== false) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-
-  before(async () => {
-    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-    cloud = await startStratusProcess(data, { env: { STRATUS_DATAPLANE: 'linux' }, readyMs: 120_000 });
-    env = cliEnv(dir, `${cloud.url}/identity/v3`, { demo: 'demo', admin: 'admin' });
-    const health = JSON.stringify(await (await fetch(`${cloud.url}/health`)).json());
-    real = /container/.test(health) && /linux/.test(health);
-  });
-  after(async () => {
-    await cloud?.stop();
-    await run(process.execPath, [BIN, 'down', '--data-dir', data], { timeoutMs: 60_000 });
-    rmSync(dir, { recursive: true, force: true });
-  });
+  before(() => c.start());
+  after(() => c.cleanup());
 
   it('keypair, two servers, floating IP, security group, ssh, ping/TCP, volume move, reboot, delete, down', async (t) => {
-    // Under CI (root, tools installed by scripts/install-deps) the real drivers are required.
-    if (!real && process.env.CI === 'true') assert.fail('stratus up did not pick the container and linux drivers (see /health)');
-    if (!real) return t.skip('stratus up does not run the container and linux drivers here (see /health)');
+    if (!c.requireReal(t)) return;
     await os(['keypair', 'create', '--public-key', `${key}.pub`, 'k1']);
     const boot = async (name: string) => {
       const t0 = Date.now();
@@ -77,10 +39,7 @@ describe('seed flow on the real data plane', { skip: why, timeout: 240_000 }, ()
     await os(['security', 'group', 'rule', 'create', '--protocol', 'tcp', '--dst-port', '22', 'default']);
     await os(['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default']);
     const t1 = Date.now();
-    const host = await until(async () => {
-      const r = await ssh(`cirros@${fip}`, 'hostname');
-      return r.code === 0 ? r.stdout.trim() : false;
-    }, 30_000, 'ssh to the floating IP');
+    const host = await sshOk(`cirros@${fip}`, 'hostname', [], 30_000);
     assert.equal(host, 'vm-a', 'hostname and key came from metadata');
     console.log(`# vm-a ACTIVE in ${activeA} ms (CLI round trips included); ssh after the rule in ${Date.now() - t1} ms`);
 
@@ -100,21 +59,15 @@ describe('seed flow on the real data plane', { skip: why, timeout: 240_000 }, ()
     await os(['server', 'remove', 'volume', 'vm-a', 'v1']);
     await until(async () => (await os(['volume', 'show', 'v1', '-f', 'value', '-c', 'status'])) === 'available' || false, 30_000, 'volume detached');
     await os(['server', 'add', 'volume', 'vm-b', 'v1']);
-    const jump = ['-o', `ProxyCommand=ssh ${sshOpts.join(' ')} -W %h:%p cirros@${fip}`];
-    const data2 = await until(async () => {
-      const x = await ssh(`root@${ipB}`, 'mkdir -p /mnt/v && mount /dev/vdb /mnt/v && cat /mnt/v/f && umount /mnt/v', jump);
-      return x.code === 0 ? x.stdout.trim() : false;
-    }, 30_000, 'the volume in vm-b');
+    const jump = c.jump(fip);
+    const data2 = await sshOk(`root@${ipB}`, 'mkdir -p /mnt/v && mount /dev/vdb /mnt/v && cat /mnt/v/f && umount /mnt/v', jump, 30_000);
     assert.equal(data2, 'seed-data');
 
     // Reboot keeps the root disk.
     r = await ssh(`root@${fip}`, 'echo kept > /root/keep && sync && echo ok');
     assert.equal(r.stdout.trim(), 'ok');
     await os(['server', 'reboot', '--wait', 'vm-a'], 120_000);
-    const kept = await until(async () => {
-      const x = await ssh(`root@${fip}`, 'cat /root/keep');
-      return x.code === 0 ? x.stdout.trim() : false;
-    }, 30_000, 'ssh after reboot');
+    const kept = await sshOk(`root@${fip}`, 'cat /root/keep', [], 30_000);
     assert.equal(kept, 'kept');
 
     // Delete removes every host resource of the instances.
@@ -129,7 +82,7 @@ describe('seed flow on the real data plane', { skip: why, timeout: 240_000 }, ()
     assert.equal((await run('sh', ['-c', `losetup -a | grep -c '${data}' || true`])).stdout.trim(), '0');
 
     // `stratus down` leaves nothing with the cloud's prefix.
-    await cloud!.stop();
+    await c.cloud!.stop();
     await run(process.execPath, [BIN, 'down', '--data-dir', data], { timeoutMs: 60_000 });
     assert.deepEqual(readdirSync('/run/netns').filter((n) => n.startsWith(prefix)), []);
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(data));

@@ -8,6 +8,7 @@ import { FakeRuntime } from '../../src/kube/agent/fake-runtime.js';
 import { KubeClient } from '../../src/kube/client/client.js';
 import { findResource } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/types.js';
+import { pollUntil } from '../support/poll.js';
 
 // The node agent against the real registry and HTTP API server (plain HTTP on 127.0.0.1, no
 // scheduler: pods name their node in spec.nodeName). The agent only ever talks HTTP to it.
@@ -17,19 +18,8 @@ const NODES = findResource('', 'v1', 'nodes')!;
 const LEASES = findResource('coordination.k8s.io', 'v1', 'leases')!;
 const TOKEN = 'node-token-for-tests';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+  return pollUntil(fn, { timeoutMs, what, everyMs: 20 });
 }
 
 interface Harness {

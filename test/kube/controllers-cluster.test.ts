@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { bootstrapCluster, openRegistry } from '../../src/kube/apiserver/registry.js';
-import { startControllers, type ControllerOptions } from '../../src/kube/controllers/index.js';
+import { test } from 'node:test';
 import { R } from '../../src/kube/controllers/objects.js';
-import { createNode, eventually, renewLease, runPod, startFakeKubelet, type FakeKubelet } from '../../src/kube/controllers/testing.js';
-import { startScheduler } from '../../src/kube/scheduler/index.js';
+import { createNode, eventually, renewLease, runPod } from '../../src/kube/controllers/testing.js';
 import { RESOURCES } from '../../src/kube/resources.js';
 import type { KubeApi } from '../../src/kube/api.js';
 import type { KubeObject } from '../../src/kube/types.js';
+import { controllerCluster } from '../support/kube-controllers.js';
 
 type Json = Record<string, any>;
-
-async function cluster(t: TestContext, opts: { kubelet?: boolean; nodes?: number; controllers?: ControllerOptions } = {}): Promise<{ api: KubeApi; kubelet?: FakeKubelet; idle: () => Promise<void> }> {
-  const api = await openRegistry({ dataDir: ':memory:' });
-  await bootstrapCluster(api, { apiServerIp: '127.0.0.1', apiServerPort: 6443 });
-  for (let i = 1; i <= (opts.nodes ?? 2); i++) await createNode(api, `node-${i}`);
-  const controllers = startControllers(api, opts.controllers);
-  const scheduler = startScheduler(api);
-  const kubelet = opts.kubelet === false ? undefined : await startFakeKubelet(api);
-  t.after(async () => {
-    await kubelet?.stop();
-    await scheduler.stop();
-    await controllers.stop();
-    await api.close();
-  });
-  return { api, kubelet, idle: () => controllers.idle() };
-}
 
 const exists = async (api: KubeApi, res: (typeof RESOURCES)[number], ns: string | undefined, name: string) =>
   api.get(res, ns, name).then(
@@ -43,7 +25,7 @@ function deployment(name: string, replicas: number): KubeObject {
 }
 
 test('garbage collector: background cascade Deployment → ReplicaSets → Pods, foreground waits for dependents', async (t) => {
-  const { api } = await cluster(t);
+  const { api } = await controllerCluster(t);
   await api.create(R.deployments, 'default', deployment('bg', 2));
   await eventually(async () => ((await api.get(R.deployments, 'default', 'bg')).status as Json)?.availableReplicas === 2, 5000, 'bg available');
   await api.delete(R.deployments, 'default', 'bg', { propagationPolicy: 'Background' });
@@ -87,7 +69,7 @@ test('garbage collector: background cascade Deployment → ReplicaSets → Pods,
 });
 
 test('namespace deletion empties the namespace, then finalizes it', async (t) => {
-  const { api } = await cluster(t);
+  const { api } = await controllerCluster(t);
   await api.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
   await api.create(R.deployments, 'doomed', { ...deployment('web', 2), metadata: { name: 'web', namespace: 'doomed' } });
   await api.create(RESOURCES.find((r) => r.resource === 'configmaps')!, 'doomed', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { a: 'b' } });
@@ -104,7 +86,7 @@ test('namespace deletion empties the namespace, then finalizes it', async (t) =>
 });
 
 test('service accounts: default in every namespace (recreated), one token Secret each', async (t) => {
-  const { api } = await cluster(t, { nodes: 0, kubelet: false });
+  const { api } = await controllerCluster(t, { nodes: 0, kubelet: false });
   await api.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
   const sa = await eventually(async () => (await exists(api, R.serviceaccounts, 'team', 'default')) && api.get(R.serviceaccounts, 'team', 'default'), 5000, 'default SA');
   const secret = await eventually(async () => (await api.list(R.secrets, 'team')).items.find((s) => s.type === 'kubernetes.io/service-account-token'), 5000, 'token secret');
@@ -130,7 +112,7 @@ test('service accounts: default in every namespace (recreated), one token Secret
 });
 
 test('endpoints and endpoint slices follow pods within ~100 ms; selector-less services are left alone', async (t) => {
-  const { api, idle } = await cluster(t, { nodes: 1 });
+  const { api, idle } = await controllerCluster(t, { nodes: 1 });
   await api.create(R.services, 'default', {
     apiVersion: 'v1',
     kind: 'Service',
@@ -190,7 +172,7 @@ test('endpoints and endpoint slices follow pods within ~100 ms; selector-less se
 });
 
 test('node lifecycle: silent node → Unknown + unreachable taints → pods evicted; renewal removes the taints', async (t) => {
-  const { api } = await cluster(t, { nodes: 0, controllers: { nodeMonitorGracePeriodMs: 300, podEvictionTimeoutMs: 400 } });
+  const { api } = await controllerCluster(t, { nodes: 0, controllers: { nodeMonitorGracePeriodMs: 300, podEvictionTimeoutMs: 400 } });
   await createNode(api, 'quiet');
   await renewLease(api, 'quiet');
   await api.create(R.deployments, 'default', deployment('web', 2));
@@ -228,7 +210,7 @@ test('node lifecycle: silent node → Unknown + unreachable taints → pods evic
 });
 
 test('job runs to completions and fails past backoffLimit', async (t) => {
-  const { api } = await cluster(t, { nodes: 1 });
+  const { api } = await controllerCluster(t, { nodes: 1 });
   const job = (name: string, exit: string, extra: Json) => ({
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -262,7 +244,7 @@ test('job runs to completions and fails past backoffLimit', async (t) => {
 });
 
 test('daemonset: one pod per eligible node, status, rolling update of the template', async (t) => {
-  const { api } = await cluster(t, { nodes: 2 });
+  const { api } = await controllerCluster(t, { nodes: 2 });
   await createNode(api, 'tainted', { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] });
   await api.create(R.daemonsets, 'default', {
     apiVersion: 'apps/v1',

@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { bootstrapCluster, openRegistry } from '../../src/kube/apiserver/registry.js';
-import { startControllers } from '../../src/kube/controllers/index.js';
+import { test } from 'node:test';
 import { R } from '../../src/kube/controllers/objects.js';
-import { createNode, eventually, startFakeKubelet, type FakeKubelet } from '../../src/kube/controllers/testing.js';
-import { startScheduler } from '../../src/kube/scheduler/index.js';
+import { eventually } from '../../src/kube/controllers/testing.js';
 import type { KubeApi } from '../../src/kube/api.js';
 import type { KubeObject } from '../../src/kube/types.js';
+import { controllerCluster } from '../support/kube-controllers.js';
 
 type Json = Record<string, any>;
-
-async function cluster(t: TestContext, opts: { kubelet?: boolean; nodes?: number } = {}): Promise<{ api: KubeApi; kubelet?: FakeKubelet; idle: () => Promise<void> }> {
-  const api = await openRegistry({ dataDir: ':memory:' });
-  await bootstrapCluster(api, { apiServerIp: '127.0.0.1', apiServerPort: 6443 });
-  for (let i = 1; i <= (opts.nodes ?? 2); i++) await createNode(api, `node-${i}`);
-  const controllers = startControllers(api);
-  const scheduler = startScheduler(api);
-  const kubelet = opts.kubelet === false ? undefined : await startFakeKubelet(api);
-  t.after(async () => {
-    await kubelet?.stop();
-    await scheduler.stop();
-    await controllers.stop();
-    await api.close();
-  });
-  return { api, kubelet, idle: () => controllers.idle() };
-}
 
 const podsOf = async (api: KubeApi, selector: string) => (await api.list(R.pods, 'default', { labelSelector: selector })).items;
 
@@ -43,7 +25,7 @@ function deployment(name: string, image: string, replicas: number, strategy?: Js
 }
 
 test('ReplicaSet creates owned pods, scales down preferring unscheduled ones, adopts orphans, and reports status', async (t) => {
-  const { api, idle } = await cluster(t, { kubelet: false, nodes: 0 });
+  const { api, idle } = await controllerCluster(t, { kubelet: false, nodes: 0 });
   const rs = await api.create(R.replicasets, 'default', {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
@@ -80,7 +62,7 @@ test('ReplicaSet creates owned pods, scales down preferring unscheduled ones, ad
 });
 
 test('Deployment: RS per template, status, scale, rolling update keeps availability, rollout undo reuses the old RS', async (t) => {
-  const { api, idle } = await cluster(t);
+  const { api, idle } = await controllerCluster(t);
   await api.create(R.deployments, 'default', deployment('web', 'nginx:1', 3, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }));
   const firstRs = await eventually(async () => {
     const list = (await api.list(R.replicasets, 'default')).items.filter((r) => r.metadata.name!.startsWith('web-'));
@@ -173,7 +155,7 @@ test('Deployment: RS per template, status, scale, rolling update keeps availabil
 });
 
 test('Deployment: Recreate scales the old ReplicaSet to zero before the new one starts; revisionHistoryLimit prunes', async (t) => {
-  const { api, idle } = await cluster(t);
+  const { api, idle } = await controllerCluster(t);
   const d = deployment('rec', 'app:1', 2, { type: 'Recreate' });
   (d.spec as Json).revisionHistoryLimit = 1;
   await api.create(R.deployments, 'default', d);
@@ -202,7 +184,7 @@ test('Deployment: Recreate scales the old ReplicaSet to zero before the new one 
 });
 
 test('Deployment: paused deployments do not roll out; progress deadline is reported', async (t) => {
-  const { api, kubelet } = await cluster(t);
+  const { api, kubelet } = await controllerCluster(t);
   await api.create(R.deployments, 'default', deployment('p', 'a:1', 1));
   await eventually(async () => ((await api.get(R.deployments, 'default', 'p')).status as Json)?.availableReplicas === 1, 5000, 'available');
   await api.patch(R.deployments, 'default', 'p', 'merge', { spec: { paused: true, template: { spec: { containers: [{ name: 'c', image: 'a:2' }] } } } });

@@ -9,6 +9,7 @@ import { probe } from '../../src/dataplane/probe.js';
 import { startKubeCluster, type KubeCluster } from '../../src/kube/cluster.js';
 import { purgeRuntimes } from '../../src/kube/net/real-nodes.js';
 import { cleanEnv, onPath, run, type RunResult } from './proc.js';
+import { pollUntil } from './poll.js';
 
 /** Why real-node Kubernetes tests cannot run here, or undefined. */
 export function kubeDataplaneSkipReason(): string | undefined {
@@ -159,18 +160,7 @@ export async function startRealKube(t: TestContext, o: { nodes?: number } = {}):
   };
 }
 
-/** Polls `fn` until it returns something other than undefined/false. */
-export async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls `fn` (every 100 ms) until it returns something other than undefined/false. */
+export function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  return pollUntil(fn, { timeoutMs, what, everyMs: 100 });
 }

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import { leftovers } from '../../src/dataplane/cleanup.js';
 import { startKubeCluster, type KubeCluster } from '../../src/kube/cluster.js';
 import { cleanEnv, run, type RunResult } from './proc.js';
+import { pollUntil } from './poll.js';
 
 const STRATUS = new URL('../../../bin/stratus.js', import.meta.url).pathname;
 
@@ -206,17 +207,6 @@ export async function startTestKube(t: TestContext, opts: TestKubeOptions = {}):
 }
 
 /** Polls `fn` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  return pollUntil(fn, { timeoutMs, what });
 }

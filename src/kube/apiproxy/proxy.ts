@@ -1,7 +1,6 @@
-import { realpathSync } from 'node:fs';
-import { connect, createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { splice } from './socket.js';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { isMainModule, nodeListenerCommand, parseListen, parseListenerFlags, runNodeListener } from '../node-listener.js';
+import { admit, closeServer, forwardTo } from './socket.js';
 
 /**
  * The per-node API proxy: listens on TCP inside a node's network namespace (the node address
@@ -32,52 +31,23 @@ export interface ApiProxy {
 
 /** The command line that runs the proxy (the wiring prefixes `nsenter --net=…`). */
 export function apiProxyCommand(opts: { listen: string; socketPath: string }): { command: string; args: string[] } {
-  return { command: process.execPath, args: [fileURLToPath(import.meta.url), '--listen', opts.listen, '--socket', opts.socketPath] };
-}
-
-function parseListen(listen: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(listen) ?? /^([^:]+):(\d+)$/.exec(listen);
-  const host = m?.[1];
-  const port = Number(m?.[2]);
-  if (!host || !(isIPv4(host) || isIPv6(host)) || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`--listen ${JSON.stringify(listen)}: want <ipv4>:<port> or [<ipv6>]:<port>, e.g. 10.41.0.1:6443`);
-  }
-  return { host, port };
+  return nodeListenerCommand(import.meta.url, opts);
 }
 
 export async function startApiProxy(o: ApiProxyOptions): Promise<ApiProxy> {
-  const { host, port } = parseListen(o.listen);
+  const { host, port } = parseListen(o.listen, '10.41.0.1:6443');
   const log = o.log ?? (() => undefined);
   const max = o.maxConnections ?? 512;
   const open = new Set<Socket>();
   const stats = { accepted: 0, failed: 0 };
   // Half-open connections pass through (a client may end its side and still read the answer).
   const server: Server = createServer({ allowHalfOpen: true }, (client) => {
-    if (open.size >= max) {
-      client.destroy();
-      return;
-    }
-    stats.accepted++;
-    open.add(client);
-    client.once('close', () => open.delete(client));
-    client.pause();
+    if (!admit(client, open, max, stats)) return;
     const up = connect({ path: o.socketPath, allowHalfOpen: true });
-    open.add(up);
-    up.once('close', () => open.delete(up));
-    let connected = false;
-    up.once('connect', () => {
-      connected = true;
-      splice(client, up);
-      client.resume();
+    forwardTo(client, up, open, (e) => {
+      stats.failed++;
+      log(`cannot reach the control plane at ${o.socketPath}: ${e.message}`);
     });
-    up.once('error', (e) => {
-      if (!connected) {
-        stats.failed++;
-        log(`cannot reach the control plane at ${o.socketPath}: ${e.message}`);
-      }
-      client.destroy();
-    });
-    client.on('error', () => up.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -96,59 +66,22 @@ export async function startApiProxy(o: ApiProxyOptions): Promise<ApiProxy> {
     port: bound.port,
     stats,
     close() {
-      closing ??= (async () => {
-        const done = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const s of open) s.destroy();
-        await done;
-      })();
+      closing ??= closeServer(server, open);
       return closing;
     },
   };
 }
 
 function parseArgs(argv: string[]): { listen: string; socketPath: string } {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const m = /^--(listen|socket)(?:=(.*))?$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${JSON.stringify(a)}`);
-    const v = m[2] ?? argv[++i];
-    if (v === undefined) throw new Error(`--${m[1]} needs a value`);
-    out[m[1]!] = v;
-  }
-  if (!out.listen || !out.socket) throw new Error('--listen and --socket are required');
+  const out = parseListenerFlags(argv, ['listen', 'socket']);
   return { listen: out.listen, socketPath: out.socket };
 }
 
-async function main(): Promise<void> {
-  let args: ReturnType<typeof parseArgs>;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\nusage: proxy.js --listen <ip>:<port> --socket <unix socket of the control plane>\n`);
-    process.exit(2);
-  }
-  const log = (msg: string) => process.stderr.write(`api-proxy: ${msg}\n`);
-  let proxy: ApiProxy;
-  try {
-    proxy = await startApiProxy({ ...args, log });
-  } catch (err) {
-    log((err as Error).message);
-    process.exit(1);
-  }
-  const addr = proxy.address.includes(':') ? `[${proxy.address}]` : proxy.address;
-  process.stdout.write(`listening on ${addr}:${proxy.port}\n`);
-  const stop = () => void proxy.close().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+if (isMainModule(import.meta.url)) {
+  void runNodeListener({
+    tag: 'api-proxy',
+    usage: 'proxy.js --listen <ip>:<port> --socket <unix socket of the control plane>',
+    parseArgs,
+    start: (args, log) => startApiProxy({ ...args, log }),
+  });
 }
-
-function isMain(): boolean {
-  try {
-    return Boolean(process.argv[1]) && pathToFileURL(realpathSync(process.argv[1]!)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) void main();

@@ -49,6 +49,50 @@ export function splice(a: Socket, b: Socket): void {
   });
 }
 
+/**
+ * Forwards `client` (paused until then) to `upstream` once it connects, tracking both in `open`
+ * until they close. If `upstream` fails before connecting, `unreachable` is told why; either
+ * way a failed upstream destroys the client, and a client error destroys the upstream.
+ */
+export function forwardTo(client: Socket, upstream: Socket, open: Set<Socket>, unreachable: (e: Error) => void): void {
+  client.pause();
+  open.add(upstream);
+  upstream.once('close', () => open.delete(upstream));
+  let connected = false;
+  upstream.once('connect', () => {
+    connected = true;
+    splice(client, upstream);
+    client.resume();
+  });
+  upstream.once('error', (e) => {
+    if (!connected) unreachable(e);
+    client.destroy();
+  });
+  client.on('error', () => upstream.destroy());
+}
+
+/**
+ * Takes `client` in unless `open` already holds `max` sockets (then destroys it and answers
+ * false): counts it in `stats.accepted` and tracks it in `open` until it closes.
+ */
+export function admit(client: Socket, open: Set<Socket>, max: number, stats: { accepted: number }): boolean {
+  if (open.size >= max) {
+    client.destroy();
+    return false;
+  }
+  stats.accepted++;
+  open.add(client);
+  client.once('close', () => open.delete(client));
+  return true;
+}
+
+/** Closes `server` and destroys every socket in `open`; resolves once the server has closed. */
+export async function closeServer(server: Server, open: Set<Socket>): Promise<void> {
+  const done = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const s of open) s.destroy();
+  await done;
+}
+
 export async function serveApiSocket(o: ApiSocketOptions): Promise<ApiSocket> {
   if (!o.accept && !o.target) throw new Error('serveApiSocket needs accept or target');
   const log = o.log ?? (() => undefined);
@@ -57,36 +101,17 @@ export async function serveApiSocket(o: ApiSocketOptions): Promise<ApiSocket> {
   const max = o.maxConnections ?? 1024;
   // Half-open connections pass through (a client may end its side and still read the answer).
   const server: Server = createServer({ allowHalfOpen: !o.accept }, (client) => {
-    if (open.size >= max) {
-      client.destroy();
-      return;
-    }
-    stats.accepted++;
-    open.add(client);
-    client.once('close', () => open.delete(client));
+    if (!admit(client, open, max, stats)) return;
     if (o.accept) {
       o.accept(client);
       return;
     }
     const target = o.target!;
-    client.pause();
     const upstream = connect({ port: target.port, host: target.host, allowHalfOpen: true });
-    open.add(upstream);
-    upstream.once('close', () => open.delete(upstream));
-    let connected = false;
-    upstream.once('connect', () => {
-      connected = true;
-      splice(client, upstream);
-      client.resume();
+    forwardTo(client, upstream, open, (e) => {
+      stats.failed++;
+      log(`api socket: cannot reach the API server at ${target.host}:${target.port}: ${e.message}`);
     });
-    upstream.once('error', (e) => {
-      if (!connected) {
-        stats.failed++;
-        log(`api socket: cannot reach the API server at ${target.host}:${target.port}: ${e.message}`);
-      }
-      client.destroy();
-    });
-    client.on('error', () => upstream.destroy());
   });
   if (existsSync(o.socketPath)) rmSync(o.socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
@@ -105,9 +130,7 @@ export async function serveApiSocket(o: ApiSocketOptions): Promise<ApiSocket> {
     stats,
     close() {
       closing ??= (async () => {
-        const done = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const s of open) s.destroy();
-        await done;
+        await closeServer(server, open);
         rmSync(o.socketPath, { force: true });
       })();
       return closing;

@@ -1,7 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { realpathSync } from 'node:fs';
-import { isIPv4, isIPv6, createServer, type Server, type Socket } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isIPv6, createServer, type Server, type Socket } from 'node:net';
+import { isMainModule, nodeListenerCommand, parseListenerFlags, parseListen as parseListenFlag, runNodeListener } from '../node-listener.js';
 import { errorResponse } from './answer.js';
 import { frame, FrameReader } from './framing.js';
 import { Upstream } from './upstream.js';
@@ -46,17 +45,11 @@ const MAX_TCP_CONNECTIONS = 512;
 
 /** The command line that runs the stub (the wiring helper prefixes `nsenter --net=…`). */
 export function stubCommand(opts: { listen: string; socketPath: string }): { command: string; args: string[] } {
-  return { command: process.execPath, args: [fileURLToPath(import.meta.url), '--listen', opts.listen, '--socket', opts.socketPath] };
+  return nodeListenerCommand(import.meta.url, opts);
 }
 
 export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(listen) ?? /^([^:]+):(\d+)$/.exec(listen);
-  const host = m?.[1];
-  const port = Number(m?.[2]);
-  if (!host || !(isIPv4(host) || isIPv6(host)) || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`--listen ${JSON.stringify(listen)}: want <ipv4>:<port> or [<ipv6>]:<port>, e.g. 10.42.0.1:53`);
-  }
-  return { host, port };
+  return parseListenFlag(listen, '10.42.0.1:53');
 }
 
 export async function startStub(opts: StubOptions): Promise<DnsStub> {
@@ -195,50 +188,17 @@ export async function startStub(opts: StubOptions): Promise<DnsStub> {
 }
 
 function parseArgs(argv: string[]): { listen: string; socketPath: string; timeoutMs?: number } {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const m = /^--(listen|socket|timeout-ms)(?:=(.*))?$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${JSON.stringify(a)}`);
-    const v = m[2] ?? argv[++i];
-    if (v === undefined) throw new Error(`--${m[1]} needs a value`);
-    out[m[1]!] = v;
-  }
-  if (!out.listen || !out.socket) throw new Error('--listen and --socket are required');
+  const out = parseListenerFlags(argv, ['listen', 'socket', 'timeout-ms']);
   const timeoutMs = out['timeout-ms'] === undefined ? undefined : Number(out['timeout-ms']);
   if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new Error('--timeout-ms wants a positive number');
   return { listen: out.listen, socketPath: out.socket, timeoutMs };
 }
 
-async function main(): Promise<void> {
-  let args: ReturnType<typeof parseArgs>;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\nusage: stub.js --listen <ip>:<port> --socket <unix socket of the cluster DNS> [--timeout-ms N]\n`);
-    process.exit(2);
-  }
-  const log = (msg: string) => process.stderr.write(`dns-stub: ${msg}\n`);
-  let stub: DnsStub;
-  try {
-    stub = await startStub({ ...args, log });
-  } catch (err) {
-    log((err as Error).message);
-    process.exit(1);
-  }
-  const addr = stub.address.includes(':') ? `[${stub.address}]` : stub.address;
-  process.stdout.write(`listening on ${addr}:${stub.port}\n`);
-  const stop = () => void stub.close().then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+if (isMainModule(import.meta.url)) {
+  void runNodeListener({
+    tag: 'dns-stub',
+    usage: 'stub.js --listen <ip>:<port> --socket <unix socket of the cluster DNS> [--timeout-ms N]',
+    parseArgs,
+    start: (args, log) => startStub({ ...args, log }),
+  });
 }
-
-function isMain(): boolean {
-  try {
-    return Boolean(process.argv[1]) && pathToFileURL(realpathSync(process.argv[1]!)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) void main();

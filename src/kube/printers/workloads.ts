@@ -1,6 +1,7 @@
 import { formatLabelSelector, labelSelectorFromObject } from '../selectors.js';
-import { AGE_COLUMN, NAME_COLUMN, column, containerCells, formatLabels, hasCondition, humanDuration, int, obj, objs, since, str } from './format.js';
-import type { Printer } from './index.js';
+import type { KubeObject } from '../types.js';
+import { AGE_COLUMN, NAME_COLUMN, column, containerCells, formatLabels, hasCondition, humanDuration, int, obj, objs, since, str, type J } from './format.js';
+import type { Printer, TableColumn } from './index.js';
 
 /** Printers of the apps/batch workloads (reference §2.10). */
 
@@ -22,89 +23,63 @@ function templateSpec(spec: Record<string, unknown>): unknown {
   return obj(spec.template).spec;
 }
 
-export const deploymentPrinter: Printer = {
-  columns: [
-    NAME_COLUMN,
+/**
+ * A workload printer: Name, the kind's own columns, Age, then the template's Containers and
+ * Images and the Selector (all three wide). `own` gives the own columns' cells.
+ */
+function workloadPrinter(own: TableColumn[], ownCells: (spec: J, status: J, o: KubeObject, now: number) => unknown[]): Printer {
+  return {
+    columns: [NAME_COLUMN, ...own, AGE_COLUMN, CONTAINERS, IMAGES, SELECTOR],
+    cells: (o, now) => {
+      const spec = obj(o.spec);
+      const status = obj(o.status);
+      return [
+        str(o.metadata.name),
+        ...ownCells(spec, status, o, now),
+        since(o.metadata.creationTimestamp, now),
+        ...containerCells(templateSpec(spec)),
+        selectorCell(spec.selector),
+      ];
+    },
+  };
+}
+
+export const deploymentPrinter: Printer = workloadPrinter(
+  [
     column('Ready', 'string', 'Number of the pod with ready state.'),
     column('Up-to-date', 'integer', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
     column('Available', 'integer', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
-    AGE_COLUMN,
-    CONTAINERS,
-    IMAGES,
-    SELECTOR,
   ],
-  cells: (o, now) => {
-    const spec = obj(o.spec);
-    const status = obj(o.status);
-    return [
-      str(o.metadata.name),
-      `${int(status.readyReplicas)}/${int(spec.replicas)}`,
-      int(status.updatedReplicas),
-      int(status.availableReplicas),
-      since(o.metadata.creationTimestamp, now),
-      ...containerCells(templateSpec(spec)),
-      selectorCell(spec.selector),
-    ];
-  },
-};
+  (spec, status) => [`${int(status.readyReplicas)}/${int(spec.replicas)}`, int(status.updatedReplicas), int(status.availableReplicas)],
+);
 
-export const replicaSetPrinter: Printer = {
-  columns: [
-    NAME_COLUMN,
+export const replicaSetPrinter: Printer = workloadPrinter(
+  [
     column('Desired', 'integer', 'Number of desired pods.'),
     column('Current', 'integer', 'Number of actual running pods.'),
     column('Ready', 'integer', 'Number of pods ready.'),
-    AGE_COLUMN,
-    CONTAINERS,
-    IMAGES,
-    SELECTOR,
   ],
-  cells: (o, now) => {
-    const spec = obj(o.spec);
-    const status = obj(o.status);
-    return [
-      str(o.metadata.name),
-      int(spec.replicas),
-      int(status.replicas),
-      int(status.readyReplicas),
-      since(o.metadata.creationTimestamp, now),
-      ...containerCells(templateSpec(spec)),
-      selectorCell(spec.selector),
-    ];
-  },
-};
+  (spec, status) => [int(spec.replicas), int(status.replicas), int(status.readyReplicas)],
+);
 
-export const daemonSetPrinter: Printer = {
-  columns: [
-    NAME_COLUMN,
+export const daemonSetPrinter: Printer = workloadPrinter(
+  [
     column('Desired', 'integer', 'The total number of nodes that should be running the daemon pod.'),
     column('Current', 'integer', 'The number of nodes that are running at least one daemon pod and are supposed to.'),
     column('Ready', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.'),
     column('Up-to-date', 'integer', 'The total number of nodes that are running updated daemon pod.'),
     column('Available', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.'),
     column('Node Selector', 'string', 'The node selector of the pod template.'),
-    AGE_COLUMN,
-    CONTAINERS,
-    IMAGES,
-    SELECTOR,
   ],
-  cells: (o, now) => {
-    const spec = obj(o.spec);
-    const status = obj(o.status);
-    return [
-      str(o.metadata.name),
-      int(status.desiredNumberScheduled),
-      int(status.currentNumberScheduled),
-      int(status.numberReady),
-      int(status.updatedNumberScheduled),
-      int(status.numberAvailable),
-      formatLabels(obj(templateSpec(spec)).nodeSelector),
-      since(o.metadata.creationTimestamp, now),
-      ...containerCells(templateSpec(spec)),
-      selectorCell(spec.selector),
-    ];
-  },
-};
+  (spec, status) => [
+    int(status.desiredNumberScheduled),
+    int(status.currentNumberScheduled),
+    int(status.numberReady),
+    int(status.updatedNumberScheduled),
+    int(status.numberAvailable),
+    formatLabels(obj(templateSpec(spec)).nodeSelector),
+  ],
+);
 
 export const statefulSetPrinter: Printer = {
   columns: [NAME_COLUMN, column('Ready', 'string', 'Number of the pod with ready state.'), AGE_COLUMN, CONTAINERS, IMAGES],
@@ -127,20 +102,13 @@ export function jobStatus(o: { metadata: { deletionTimestamp?: string }; status?
   return 'Running';
 }
 
-export const jobPrinter: Printer = {
-  columns: [
-    NAME_COLUMN,
+export const jobPrinter: Printer = workloadPrinter(
+  [
     column('Status', 'string', 'Status of the job.'),
     column('Completions', 'string', 'The desired number of successfully finished pods the job should be run with.'),
     column('Duration', 'string', 'Time required to complete the job.'),
-    AGE_COLUMN,
-    CONTAINERS,
-    IMAGES,
-    SELECTOR,
   ],
-  cells: (o, now) => {
-    const spec = obj(o.spec);
-    const status = obj(o.status);
+  (spec, status, o, now) => {
     const succeeded = int(status.succeeded);
     let completions: string;
     if (typeof spec.completions === 'number') completions = `${succeeded}/${int(spec.completions)}`;
@@ -148,17 +116,9 @@ export const jobPrinter: Printer = {
     const start = Date.parse(str(status.startTime));
     const end = Date.parse(str(status.completionTime));
     const duration = Number.isNaN(start) ? '' : humanDuration((Number.isNaN(end) ? now : end) - start);
-    return [
-      str(o.metadata.name),
-      jobStatus(o),
-      completions,
-      duration,
-      since(o.metadata.creationTimestamp, now),
-      ...containerCells(templateSpec(spec)),
-      selectorCell(spec.selector),
-    ];
+    return [jobStatus(o), completions, duration];
   },
-};
+);
 
 export const controllerRevisionPrinter: Printer = {
   columns: [
