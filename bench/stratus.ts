@@ -35,6 +35,9 @@ function childEnv(): NodeJS.ProcessEnv {
   // The bench authenticates as admin/secret and picks its own data dir.
   delete env.STRATUS_ADMIN_PASSWORD;
   delete env.STRATUS_DATA_DIR;
+  // These parts measure the control planes on the fake drivers, also when run as root (the real
+  // data plane has its own part, bench/dataplane.ts).
+  env.STRATUS_DATAPLANE = 'fake';
   return env;
 }
 

@@ -56,6 +56,46 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       assert.deepEqual((await store.find<typeof data>(k))[0]!.data.nested, { v: 'x' });
     });
 
+    it('find with shared gives frozen data equal to a plain find, and never stale after writes', async () => {
+      const k = kind('shared');
+      await store.create(k, 'a', { name: 'alpha', tags: ['x'], nested: { v: 1 } });
+      await store.create(k, 'b', { name: 'beta', tags: [], nested: { v: 2 } });
+      const plain = await store.find(k);
+      const shared = await store.find<{ name: string; tags: string[]; nested: { v: number } }>(k, { shared: true });
+      assert.deepEqual(shared, plain, 'same records, same order, same fields');
+      const a = shared[0]!.data;
+      assert.ok(Object.isFrozen(a) && Object.isFrozen(a.tags) && Object.isFrozen(a.nested), 'deeply frozen');
+      assert.throws(() => a.tags.push('y'), TypeError);
+      assert.throws(() => {
+        a.nested.v = 9;
+      }, TypeError);
+      // Filters apply as usual.
+      assert.deepEqual((await store.find(k, { where: { name: 'beta' }, shared: true })).map((r) => r.id), ['b']);
+      // An update, a delete and a re-create under the same id are all seen.
+      await store.update(k, 'a', { name: 'alpha', tags: ['x', 'z'], nested: { v: 1 } });
+      assert.deepEqual((await store.find<{ tags: string[] }>(k, { shared: true }))[0]!.data.tags, ['x', 'z']);
+      await store.delete(k, 'b');
+      await store.create(k, 'b', { name: 'beta2', tags: [], nested: { v: 3 } });
+      const again = await store.find<{ name: string }>(k, { shared: true });
+      assert.deepEqual(again.map((r) => [r.id, r.data.name, r.rev]), [['a', 'alpha', 2], ['b', 'beta2', 1]]);
+      // A rolled-back update is not seen either, even though the revision number comes back.
+      await assert.rejects(
+        store.tx(async (ops) => {
+          await ops.update(k, 'a', { name: 'rolled back', tags: [], nested: { v: 0 } });
+          assert.equal((await ops.find<{ name: string }>(k, { ids: ['a'], shared: true }))[0]!.data.name, 'rolled back', 'the tx sees its own write');
+          throw new Error('undo');
+        }),
+        /undo/,
+      );
+      assert.equal((await store.find<{ name: string }>(k, { ids: ['a'], shared: true }))[0]!.data.name, 'alpha');
+      await store.update(k, 'a', { name: 'committed', tags: [], nested: { v: 0 } });
+      assert.equal((await store.find<{ name: string }>(k, { ids: ['a'], shared: true }))[0]!.data.name, 'committed');
+      // Plain reads still hand out private, writable copies.
+      const mine = (await store.find<{ tags: string[] }>(k))[0]!.data;
+      mine.tags.push('mine');
+      assert.deepEqual((await store.find<{ tags: string[] }>(k, { shared: true }))[0]!.data.tags, []);
+    });
+
     it('getByUniq finds by uniq key, per kind', async () => {
       const k = kind('uniq');
       await store.create(k, 'a', { v: 1 }, { uniq: 'dom/alpha' });

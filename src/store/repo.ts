@@ -47,6 +47,14 @@ export class RecordRepo<T extends { id: string }> {
     return (await this.ops(tx).find<T>(this.kind, where ? { where } : {})).map((r) => r.data);
   }
 
+  /**
+   * Like `list`, for callers that only read: the records are deeply frozen and may be shared
+   * with other readers (`Query.shared`), which spares a parse and a copy per record.
+   */
+  async listShared(where?: Where, tx?: StoreOps): Promise<readonly Readonly<T>[]> {
+    return (await this.ops(tx).find<T>(this.kind, where ? { where, shared: true } : { shared: true })).map((r) => r.data);
+  }
+
   count(where?: Where, tx?: StoreOps): Promise<number> {
     return this.ops(tx).count(this.kind, where ? { where } : {});
   }

@@ -16,6 +16,9 @@
  *   promise of a write (or of `tx`) resolves.
  * - `find` filters on top-level fields of `data` with exact equality; `null` matches a missing
  *   or null field. Results are ordered by creation, then id.
+ * - `find` with `shared: true` returns `data` deeply frozen and possibly the same object for
+ *   every such reader of one stored version (no copy, no re-parse): for read-only paths such as
+ *   a list rendered straight into a response. Without `shared`, `data` is the caller's own copy.
  */
 export interface StoredRecord<T> {
   kind: string;
@@ -34,6 +37,11 @@ export interface Query {
   /** Only these ids. */
   ids?: string[];
   limit?: number;
+  /**
+   * The caller only reads the records: `data` comes deeply frozen and may be shared with other
+   * readers of the same stored version (see the contract above). Writing to it throws.
+   */
+  shared?: boolean;
 }
 
 export interface WriteOptions {
@@ -99,4 +107,13 @@ export function matches(data: unknown, where: Where | undefined): boolean {
     } else if (actual !== v) return false;
   }
   return true;
+}
+
+/** Freezes `v` and everything reachable from it (JSON data: objects and arrays); returns `v`. */
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }

@@ -1,6 +1,7 @@
 import { Mutex } from '../../core/mutex.js';
 import { LATEST_SCHEMA } from '../migrations.js';
 import {
+  deepFreeze,
   matches,
   StoreConflict,
   StoreNotFound,
@@ -62,13 +63,22 @@ export class MemoryStore implements Store {
     if (holder !== undefined && holder !== id) throw new StoreConflict(kind, 'uniq', uniq);
   }
 
+  /** Frozen copies of stored versions handed to `shared` readers (a version is never mutated: writes replace it). */
+  private readonly frozen = new WeakMap<StoredRecord<unknown>, unknown>();
+
+  private sharedCopy(rec: StoredRecord<unknown>): StoredRecord<unknown> {
+    let data = this.frozen.get(rec);
+    if (data === undefined) this.frozen.set(rec, (data = deepFreeze(clone(rec.data))));
+    return { ...rec, data };
+  }
+
   private readonly ops: StoreOps = {
     get: async <T>(kind: string, id: string) => copy(this.kinds.get(kind)?.get(id)?.rec) as StoredRecord<T> | undefined,
     getByUniq: async <T>(kind: string, uniq: string) => {
       const id = this.uniqs.get(`${kind}\0${uniq}`);
       return id === undefined ? undefined : (copy(this.kinds.get(kind)?.get(id)?.rec) as StoredRecord<T> | undefined);
     },
-    find: async <T>(kind: string, q: Query = {}) => this.rows(kind, q).map((e) => copy(e.rec) as StoredRecord<T>),
+    find: async <T>(kind: string, q: Query = {}) => this.rows(kind, q).map((e) => (q.shared ? this.sharedCopy(e.rec) : copy(e.rec)) as StoredRecord<T>),
     count: async (kind: string, q: Query = {}) => this.rows(kind, q).length,
     create: async <T>(kind: string, id: string, data: T, opts: WriteOptions = {}) => {
       const t = this.table(kind);

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { Mutex } from '../../core/mutex.js';
 import { MIGRATIONS } from '../migrations.js';
 import {
+  deepFreeze,
   StoreConflict,
   StoreNotFound,
   StoreRevisionMismatch,
@@ -47,6 +48,14 @@ export class SqliteStore implements Store {
     del: Database.Statement;
   };
   private readonly findCache = new Map<string, Database.Statement>();
+  /**
+   * Frozen `data` of records read with `shared`, by `kind\0id`, with the JSON text it was parsed
+   * from: a row whose text is unchanged reuses the object instead of parsing again. Comparing
+   * the text (not the revision) keeps it right across rolled-back transactions and re-created
+   * ids; deletes drop entries so the map holds only records that exist (or existed in a
+   * rolled-back transaction's view, harmlessly).
+   */
+  private readonly sharedData = new Map<string, { text: string; data: unknown }>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -91,7 +100,8 @@ export class SqliteStore implements Store {
     get: async <T>(kind: string, id: string) => toRecord<T>(this.stmts.get.get(kind, id) as Row | undefined),
     getByUniq: async <T>(kind: string, uniq: string) =>
       toRecord<T>(this.stmts.getUniq.get(kind, uniq) as Row | undefined),
-    find: async <T>(kind: string, q: Query = {}) => this.findRows(kind, q).map((r) => toRecord<T>(r)!),
+    find: async <T>(kind: string, q: Query = {}) =>
+      q.shared ? this.findRows(kind, q).map((r) => this.sharedRecord<T>(r)) : this.findRows(kind, q).map((r) => toRecord<T>(r)!),
     count: async (kind: string, q: Query = {}) => this.findRows(kind, q).length,
     create: async <T>(kind: string, id: string, data: T, opts: WriteOptions = {}) => {
       const now = Date.now();
@@ -111,17 +121,30 @@ export class SqliteStore implements Store {
       const now = Date.now();
       try {
         this.stmts.update.run(uniq, JSON.stringify(data), now, kind, id);
+        this.sharedData.delete(`${kind}\0${id}`);
       } catch (e) {
         throw this.mapConstraint(e, kind, id, uniq);
       }
       return { kind, id, data, uniq, rev: cur.rev + 1, createdAt: cur.created_at, updatedAt: now };
     },
-    delete: async (kind: string, id: string) => this.stmts.del.run(kind, id).changes > 0,
+    delete: async (kind: string, id: string) => {
+      this.sharedData.delete(`${kind}\0${id}`);
+      return this.stmts.del.run(kind, id).changes > 0;
+    },
     deleteWhere: async (kind: string, where: Where) => {
+      const prefix = `${kind}\0`;
+      for (const k of this.sharedData.keys()) if (k.startsWith(prefix)) this.sharedData.delete(k);
       const { sql, params } = buildWhere(kind, { where });
       return this.db.prepare(`DELETE FROM records WHERE ${sql}`).run(...params).changes;
     },
   };
+
+  private sharedRecord<T>(r: Row): StoredRecord<T> {
+    const key = `${r.kind}\0${r.id}`;
+    let hit = this.sharedData.get(key);
+    if (!hit || hit.text !== r.data) this.sharedData.set(key, (hit = { text: r.data, data: deepFreeze(JSON.parse(r.data)) }));
+    return { kind: r.kind, id: r.id, uniq: r.uniq, data: hit.data as T, rev: r.rev, createdAt: r.created_at, updatedAt: r.updated_at };
+  }
 
   private findRows(kind: string, q: Query): Row[] {
     const { sql, params } = buildWhere(kind, q);

@@ -123,7 +123,13 @@ export class NeutronPorts implements NetworkPorts {
 
   async addresses(serverIds: string[]): Promise<Map<string, Record<string, AddressEntry[]>>> {
     const wanted = new Set(serverIds);
-    const ports = serverIds.length === 1 ? await this.n.ports.list({ deviceId: serverIds[0]! }) : (await this.n.ports.list()).filter((p) => wanted.has(p.deviceId));
+    // Read-only and for many servers at once (a list of 1,000): the port records come shared
+    // and frozen from the store (no parse or copy per port per request); nothing here writes.
+    // NOTE: straight from the store because the networking Repo has no shared read yet.
+    const ports: readonly Port[] =
+      serverIds.length === 1
+        ? await this.n.ports.list({ deviceId: serverIds[0]! })
+        : (await this.n.ctx.ops().find<Port>(this.n.r.ports.kind, { shared: true })).map((r) => r.data).filter((p) => wanted.has(p.deviceId));
     const out = new Map<string, Record<string, AddressEntry[]>>(serverIds.map((id) => [id, {}]));
     if (!ports.length) return out;
     // One read of each collection, then everything is in memory (a list of 1,000 servers).
@@ -132,7 +138,7 @@ export class NeutronPorts implements NetworkPorts {
     const version = new Map(subnets.map((sn) => [sn.id, sn.ipVersion]));
     const fipsByPort = new Map<string, string[]>();
     for (const f of fips) if (f.portId) fipsByPort.set(f.portId, [...(fipsByPort.get(f.portId) ?? []), f.floatingIpAddress]);
-    for (const p of ports.sort((a, b) => a.createdAt - b.createdAt)) {
+    for (const p of [...ports].sort((a, b) => a.createdAt - b.createdAt)) {
       const byNet = out.get(p.deviceId)!;
       const list = (byNet[netName.get(p.networkId) ?? p.networkId] ??= []);
       const mac = p.macAddress;

@@ -23,7 +23,8 @@ export interface ServerQuery {
 }
 
 export interface ServerPage {
-  servers: Server[];
+  /** Deeply frozen, possibly shared with other readers: render them, never change them. */
+  servers: readonly Server[];
   /** More servers follow the last one (a `servers_links` next link is due). */
   more: boolean;
 }
@@ -58,7 +59,7 @@ export class ServerQueries {
   async list(caller: Caller, q: ServerQuery): Promise<ServerPage> {
     if (q.allTenants && !caller.admin) throw E.forbidden('Policy does not allow os_compute_api:servers:index:get_all_tenants to be performed.');
     const project = q.allTenants ? q.projectId : caller.projectId;
-    let rows = (await this.servers.all(project ? { projectId: project } : undefined)).reverse();
+    let rows = (await this.servers.allShared(project ? { projectId: project } : undefined)).slice().reverse();
     if (q.marker !== undefined) {
       const i = rows.findIndex((s) => s.id === q.marker);
       if (i < 0) throw E.bad(`marker [${q.marker}] not found`, 'MarkerNotFound');

@@ -73,4 +73,9 @@ export class ServerRecords {
   all(where?: Parameters<Repo<Server>['list']>[0]): Promise<Server[]> {
     return this.repo.list(where);
   }
+
+  /** Like `all`, for read-only paths (lists): deeply frozen records, possibly shared (no copy). */
+  allShared(where?: Parameters<Repo<Server>['list']>[0]): Promise<readonly Server[]> {
+    return this.repo.listShared(where);
+  }
 }

@@ -13,7 +13,7 @@ export interface ComputeRouteDeps {
 export type IdParams = { Params: { id: string } };
 
 /** The rendering context for a set of servers: their addresses come from the network service. */
-export async function viewCtx(d: ComputeRouteDeps, caller: Caller, servers: Server[]): Promise<ServerViewCtx> {
+export async function viewCtx(d: ComputeRouteDeps, caller: Caller, servers: readonly Server[]): Promise<ServerViewCtx> {
   let addresses = new Map<string, Record<string, never[]>>() as ServerViewCtx['addresses'];
   const withPorts = servers.filter((s) => s.ports.length).map((s) => s.id);
   if (withPorts.length) {

@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize } from '../policy.js';
 import { body, canonicalIpv6, invalid, ipv4, ipv6, name, onlyKeys } from '../schemas/common.js';
 import { nextLink, parseServerQuery } from '../schemas/queries.js';
 import { parseServerCreate } from '../schemas/server-create.js';
 import type { ServerPatch } from '../logic/server-queries.js';
-import { serverBasic, serverBrief, serverCreated, serverDetail } from '../views/server.js';
+import { serverBasic, serverBrief, serverCreated, serverDetail, serverDetailJson } from '../views/server.js';
 import { viewCtx, type ComputeRouteDeps, type IdParams } from './deps.js';
 
 function parseUpdate(raw: unknown): ServerPatch {
@@ -26,18 +26,23 @@ function parseUpdate(raw: unknown): ServerPatch {
 export function serverRoutes(app: FastifyInstance, d: ComputeRouteDeps): void {
   const { logic } = d;
 
-  const list = (detail: boolean) => async (req: FastifyRequest) => {
+  const list = (detail: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const caller = authorize(req, 'read');
     const q = parseServerQuery(req.query);
     const page = q.noMatch ? { servers: [], more: false } : await logic.queries.list(caller, q);
     const url = `${d.base()}/v2.1/servers${detail ? '/detail' : ''}`;
-    const out: Record<string, unknown> = {};
-    if (detail) {
-      const v = await viewCtx(d, caller, page.servers);
-      out.servers = page.servers.map((s) => serverDetail(s, v));
-    } else out.servers = page.servers.map((s) => serverBrief(s, d.base()));
     const last = page.servers[page.servers.length - 1];
-    if (page.more && last && q.limit !== undefined) out.servers_links = nextLink(url, req.query, q.limit, last.id);
+    const next = page.more && last && q.limit !== undefined ? nextLink(url, req.query, q.limit, last.id) : undefined;
+    if (detail) {
+      // The same bytes JSON.stringify would give for { servers, servers_links }, assembled
+      // from each server's cached text (see serverDetailJson).
+      const v = await viewCtx(d, caller, page.servers);
+      const items = page.servers.map((s) => serverDetailJson(s, v)).join(',');
+      reply.type('application/json; charset=utf-8');
+      return `{"servers":[${items}]${next ? `,"servers_links":${JSON.stringify(next)}` : ''}}`;
+    }
+    const out: Record<string, unknown> = { servers: page.servers.map((s) => serverBrief(s, d.base())) };
+    if (next) out.servers_links = next;
     return out;
   };
   app.get('/servers', list(false));

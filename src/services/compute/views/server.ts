@@ -23,13 +23,34 @@ export function links(base: string, collection: string, id: string): Link[] {
   ];
 }
 
-/** Nova's `launched_at`: microseconds, no zone suffix. */
-function usec(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000');
+/**
+ * A small memo for values a list renders over and over (timestamps, host ids): the same input
+ * always gives the same string, so a list of 1,000 servers formats and hashes each only once
+ * across requests. Emptied when it reaches `max` entries, so it stays bounded.
+ */
+function memo<K, V>(max: number, fn: (k: K) => V): (k: K) => V {
+  const m = new Map<K, V>();
+  return (k) => {
+    let v = m.get(k);
+    if (v === undefined) {
+      if (m.size >= max) m.clear();
+      m.set(k, (v = fn(k)));
+    }
+    return v;
+  };
 }
 
+const seconds = memo(20_000, isoSeconds);
+
+/** Nova's `launched_at`: microseconds, no zone suffix. */
+const usecOf = memo(20_000, (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000'));
+function usec(ms: number | null): string | null {
+  return ms === null ? null : usecOf(ms);
+}
+
+const hostHash = memo(10_000, (projectAndHost: string) => createHash('sha224').update(projectAndHost).digest('hex'));
 function hostId(s: Server): string {
-  return s.host ? createHash('sha224').update(s.projectId + s.host).digest('hex') : '';
+  return s.host ? hostHash(s.projectId + s.host) : '';
 }
 
 /** `addresses` with (detail) or without the OS-EXT-IPS extension keys. */
@@ -67,8 +88,8 @@ export function serverBasic(s: Server, v: ServerViewCtx, extendedAddresses = fal
     hostId: hostId(s),
     image: s.imageId ? { id: s.imageId, links: [{ rel: 'bookmark', href: `${v.base}/images/${s.imageId}` }] } : '',
     flavor: { id: s.flavor.id, links: [{ rel: 'bookmark', href: `${v.base}/flavors/${s.flavor.id}` }] },
-    created: isoSeconds(s.createdAt),
-    updated: isoSeconds(s.updatedAt),
+    created: seconds(s.createdAt),
+    updated: seconds(s.updatedAt),
     addresses: addresses(s, v, extendedAddresses),
     accessIPv4: s.accessIPv4,
     accessIPv6: s.accessIPv6,
@@ -122,4 +143,21 @@ export function serverCreated(s: Server, adminPass: string, base: string) {
 /** `/servers/{id}/ips`: addresses without the extension keys. */
 export function serverIps(s: Server, v: ServerViewCtx): Record<string, unknown[]> {
   return addresses(s, v, false);
+}
+
+/**
+ * The JSON text of `serverDetail(s, v)` for a list. The view is a pure function of the record,
+ * the base URL, admin-ness and the server's addresses, and list records are frozen objects the
+ * store shares while the stored version is unchanged, so the text is kept per record object
+ * and reused until any of those inputs differ (a list of 1,000 otherwise renders and
+ * serialises every server on every request). Not for records a caller may still change.
+ */
+const detailJson = new WeakMap<Server, { key: string; json: string }>();
+export function serverDetailJson(s: Server, v: ServerViewCtx): string {
+  const key = `${v.base}\0${v.admin ? 1 : 0}\0${JSON.stringify(v.addresses.get(s.id) ?? null)}`;
+  const hit = Object.isFrozen(s) ? detailJson.get(s) : undefined;
+  if (hit && hit.key === key) return hit.json;
+  const json = JSON.stringify(serverDetail(s, v));
+  if (Object.isFrozen(s)) detailJson.set(s, { key, json });
+  return json;
 }
