@@ -1,0 +1,81 @@
+import { listNamespaces } from './host.js';
+import { isUp, type DriverContext } from './context.js';
+import { dev } from './names.js';
+import { buildNetwork } from './networks.js';
+import { buildPort } from './ports.js';
+import { buildRouter } from './routers.js';
+import { convergeService, stopService } from './services.js';
+
+/** The body of `LinuxNetworkDriver.repair` (see there): runs under the driver's mutex. */
+export function repair(c: DriverContext): Promise<string[]> {
+  return c.locked(async () => {
+    const done: string[] = [];
+    let links = await c.links(c.U);
+    for (const n of Object.values(c.state.networks)) {
+      const br = links.get(dev.bridge(n.id));
+      const why = !br ? 'bridge missing' : n.adminStateUp && !isUp(br) ? 'bridge down' : null;
+      if (!why) continue;
+      const { zone: _zone, ...spec } = n;
+      await buildNetwork(c, spec);
+      done.push(`network ${n.id}: ${why}`);
+    }
+    if (done.length) links = await c.links(c.U);
+    for (const p of Object.values(c.state.ports)) {
+      const tap = links.get(dev.tap(p.id));
+      const why = !tap ? 'tap missing' : tap.master !== dev.bridge(p.networkId) ? 'tap off its bridge' : p.adminStateUp && !isUp(tap) ? 'tap down' : null;
+      if (!why || !c.state.networks[p.networkId]) continue;
+      await buildPort(c, p);
+      done.push(`port ${p.id}: ${why}`);
+    }
+    const namespaces = new Set(listNamespaces(c.U));
+    for (const r of Object.values(c.state.routers)) {
+      const legs = [...r.interfaces, ...(r.gateway ? [r.gateway] : [])];
+      if (legs.some((l) => !c.state.networks[l.networkId])) continue;
+      let why: string | null = null;
+      if (!namespaces.has(c.routerNs(r.id))) why = 'namespace missing';
+      else {
+        const bad = legs.find((l) => links.get(dev.rq(l.portId))?.master !== dev.bridge(l.networkId));
+        if (bad) why = `leg of port ${bad.portId} missing or off its bridge`;
+        else {
+          const inner = await c.links(c.routerNs(r.id));
+          const gone = legs.find((l) => !inner.has(l === r.gateway ? dev.qg(l.portId) : dev.qr(l.portId)));
+          if (gone) why = `inner leg of port ${gone.portId} missing`;
+        }
+      }
+      if (!why) continue;
+      if (why === 'namespace missing') await c.settleGone(legs.map((l) => dev.rq(l.portId)));
+      await buildRouter(c, r);
+      done.push(`router ${r.id}: ${why}`);
+    }
+    for (const id of new Set([...Object.keys(c.state.dhcp), ...Object.keys(c.state.metadata)])) {
+      if (!c.state.networks[id]) continue;
+      const ns = c.serviceNs(id);
+      let why: string | null = null;
+      if (!namespaces.has(ns)) why = 'namespace missing';
+      else if (links.get(dev.dh(id))?.master !== dev.bridge(id)) why = 'leg missing or off its bridge';
+      else if (!(await c.links(ns)).has(dev.svc)) why = 'inner leg missing';
+      if (!why) continue;
+      // Its helpers still run in the namespace that was removed: start them afresh.
+      if (why === 'namespace missing') {
+        await stopService(c, id, false);
+        await c.settleGone([dev.dh(id)]);
+      }
+      await convergeService(c, id);
+      done.push(`dhcp/metadata of network ${id}: ${why}`);
+    }
+    for (const d of done) c.log(`repaired ${d}`);
+    return done;
+  });
+}
+
+/**
+ * The self-repair period from `STRATUS_RESYNC_MS` (milliseconds; 0 = off), else 10 s.
+ * NOTE: read here rather than in the config because it is a test and tuning knob of the real
+ * data plane only (the probe tests use 1 s); neither fake driver has anything to repair.
+ */
+export function resyncFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.STRATUS_RESYNC_MS;
+  if (v === undefined || v.trim() === '') return 10_000;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 10_000;
+}
