@@ -1,0 +1,89 @@
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmdirSync } from 'node:fs';
+import { ComputeDriverError } from '../driver.js';
+import { pidAlive, startTime } from './host.js';
+
+// Small host and file helpers of the container compute driver (procfs, cgroup files, console tails).
+
+/** The repair period from `STRATUS_RESYNC_MS` (milliseconds; 0 = off), else 10 s. */
+export function resyncFromEnv(): number {
+  const v = process.env.STRATUS_RESYNC_MS;
+  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 10_000;
+}
+
+export function shimAlive(s: { pid: number; startTime: string }): boolean {
+  return pidAlive(s.pid) && startTime(s.pid) === s.startTime && !isZombie(s.pid);
+}
+
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+export function rmdirQuiet(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // absent or still in use
+  }
+}
+
+export function sizeOf(path: string): number {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      return fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return 0;
+  }
+}
+
+/** The last `max` bytes of a file, from a line start; '' when absent. */
+export function tail(path: string, max: number): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - max);
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    const text = buf.toString('utf8');
+    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** CPU time of the container's cgroup (cpuacct v1, or cpu.stat on v2), nanoseconds. */
+export function cpuTime(pid: number): number {
+  try {
+    for (const line of readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
+      const [hier, ctrls, path] = line.split(':');
+      if (ctrls?.split(',').includes('cpuacct')) return Number(readFileSync(`/sys/fs/cgroup/cpuacct${path}/cpuacct.usage`, 'utf8').trim());
+      if (hier === '0' && ctrls === '' && existsSync(`/sys/fs/cgroup${path}/cpu.stat`)) {
+        const m = /usage_usec (\d+)/.exec(readFileSync(`/sys/fs/cgroup${path}/cpu.stat`, 'utf8'));
+        if (m) return Number(m[1]) * 1000;
+      }
+    }
+  } catch {
+    // gone
+  }
+  return 0;
+}
+
+export function asDriverError(e: unknown): ComputeDriverError {
+  if (e instanceof ComputeDriverError) return e;
+  const err = e as Error & { retryable?: boolean };
+  return new ComputeDriverError('failed', err.message ?? String(e), err.retryable === true);
+}
