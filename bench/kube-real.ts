@@ -13,54 +13,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
-import { Agent, request, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { cloudPrefix, nsName } from '../src/dataplane/names.js';
 import { podNetnsName } from '../src/kube/net/plan.js';
 import { downSync } from './dataplane.js';
 import { fmt, out, printFigure, section, type Figure } from './report.js';
+import { call, connFromKubeconfig, type Conn } from './kube.js';
 import { ROOT } from './stratus.js';
 import { freePort, inNs, isRoot, median, mustRun, onCleanup, ownRssMiB, removeDir, rssMiB, sleep, stopChild, tcpThroughput, tempDir, track, vethPair } from './util.js';
-
-interface Conn {
-  base: string;
-  agent: Agent;
-}
-
-function connFromKubeconfig(path: string): Conn {
-  const kc = parse(readFileSync(path, 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-  };
-  const b = (s: string) => Buffer.from(s, 'base64');
-  const cluster = kc.clusters[0]!.cluster;
-  const user = kc.users[0]!.user;
-  return { base: cluster.server, agent: new Agent({ keepAlive: true, maxSockets: 8, ca: b(cluster['certificate-authority-data']), cert: b(user['client-certificate-data']), key: b(user['client-key-data']) }) };
-}
-
-function call(c: Conn, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const opts: RequestOptions = { method, agent: c.agent, headers: { accept: 'application/json', ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } };
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, c.base), opts, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => {
-        let json: any;
-        try {
-          json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 async function must(c: Conn, method: string, path: string, body?: unknown): Promise<any> {
   const r = await call(c, method, path, body);

@@ -17,12 +17,13 @@ import { out, printFigure, section, type Figure } from './report.js';
 import { ROOT } from './stratus.js';
 import { freePort, percentileSorted, rssMiB, sleep, stopChild, tempDir, track } from './util.js';
 
-interface Conn {
+/** An HTTPS connection to a cluster's API server (shared by the kube and kube-real parts). */
+export interface Conn {
   base: string;
   agent: Agent;
 }
 
-function connFromKubeconfig(path: string): Conn {
+export function connFromKubeconfig(path: string): Conn {
   const kc = parse(readFileSync(path, 'utf8')) as {
     clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
     users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
@@ -34,7 +35,7 @@ function connFromKubeconfig(path: string): Conn {
   return { base: cluster.server, agent };
 }
 
-function call(c: Conn, method: string, path: string, body?: unknown): Promise<{ status: number; json: any; bytes: number }> {
+export function call(c: Conn, method: string, path: string, body?: unknown): Promise<{ status: number; json: any; bytes: number }> {
   const url = new URL(path, c.base);
   const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const opts: RequestOptions = { method, agent: c.agent, headers: { accept: 'application/json', ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } };
