@@ -1,21 +1,11 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RuntimeContainer } from '../runtime.js';
 
-/** One container instance, as kept in its pod's `sandbox.json`. */
-export interface ContainerRecord {
+/** One container instance, as kept in its pod's `sandbox.json`: what the agent sees, keyed by `hex`. */
+export interface ContainerRecord extends Omit<RuntimeContainer, 'id'> {
   /** 16 hex: the crun container id and the directory under `c/`. */
   hex: string;
-  name: string;
-  kind: 'init' | 'regular';
-  attempt: number;
-  image: string;
-  imageID: string;
-  state: 'running' | 'exited';
-  startedAt: number;
-  finishedAt?: number;
-  exitCode?: number;
-  reason?: string;
-  message?: string;
   /** The shim (bash) and the container's init, with start times so a reused pid is never taken for them. */
   shim?: { pid: number; startTime: string };
   pid?: number;
