@@ -41,7 +41,14 @@ describe('probes: crash adoption and self-repair', { skip: realCloudSkipReason()
     return undefined;
   };
   /** Processes of this cloud: shims, dnsmasq, metadata proxies (by their command lines). */
-  const processes = async () => (await run('sh', ['-c', `ps -eo pid=,args= | grep -v grep | grep -e '${prefix}' -e '${data}' || true`])).stdout.trim().split('\n').filter(Boolean);
+  const snapshot = async () => (await run('sh', ['-c', `ps -eo pid=,args= | grep -v grep | grep -e '${prefix}' -e '${data}' || true`])).stdout.trim().split('\n').filter(Boolean);
+  // Lasting processes only: those in two snapshots 300 ms apart (the self-repair's short-lived
+  // `nsenter … ip` calls run every resync and must not be counted).
+  const processes = async () => {
+    const first = new Set(await snapshot());
+    await new Promise((r) => setTimeout(r, 300));
+    return (await snapshot()).filter((line) => first.has(line));
+  };
 
   before(() => c.start());
   after(() => c.cleanup());
