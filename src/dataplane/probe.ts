@@ -26,6 +26,7 @@ export const TOOLS: Tool[] = [
   { bin: 'dropbear', pkg: 'dropbear-bin', for: 'compute' },
   { bin: 'mkfs.ext4', pkg: 'e2fsprogs', for: 'compute' },
   { bin: 'qemu-img', pkg: 'qemu-utils', for: 'compute' },
+  { bin: 'genisoimage', pkg: 'genisoimage', for: 'compute' },
   { bin: 'ssh', pkg: 'openssh-client', for: 'tests' },
   { bin: 'ping', pkg: 'iputils-ping', for: 'tests' },
   { bin: 'socat', pkg: 'socat', for: 'tests' },

@@ -6,7 +6,7 @@
  * (run when it starts with `#!`), then dropbear on port 22 (busybox init respawns it).
  */
 
-export const IMAGE_VERSION = '0.6-stratus1';
+export const IMAGE_VERSION = '0.6-stratus2';
 
 export const INITTAB = `# busybox init (Stratus CirrOS-like image)
 ::sysinit:/etc/init.d/rcS
@@ -77,6 +77,16 @@ MD=http://169.254.169.254/latest
 CD=/mnt/config/openstack/latest
 # NOTE: busybox 1.35 (static) wget segfaults with -T; bound it with timeout instead.
 fetch() { timeout 3 wget -q -O "$2" "$1" 2>/dev/null; }
+# The drive is found by its label, as cloud-init does; a hypervisor that shows its files at
+# /mnt/config already (a kernel without iso9660) needs no mount.
+CDEV=$(findfs LABEL=config-2 2>/dev/null)
+if [ -n "$CDEV" ]; then
+  echo "config drive: $CDEV (label config-2)"
+  if [ ! -r "$CD/meta_data.json" ]; then
+    mkdir -p /mnt/config
+    mount -r -t iso9660 "$CDEV" /mnt/config 2>/dev/null || echo "config drive: $CDEV cannot be mounted here"
+  fi
+fi
 if [ -r "$CD/meta_data.json" ]; then
   DS=configdrive
   J=$(cat "$CD/meta_data.json")

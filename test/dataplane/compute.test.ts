@@ -61,6 +61,8 @@ describe('container driver with the cirros image', { skip }, () => {
     const portId = randomUUID();
     const mac = 'fa:16:3e:12:34:56';
     await run('ip', ['-n', underlay, 'link', 'add', `tap${portId.slice(0, 11)}`, 'type', 'veth', 'peer', 'name', peerName(portId), 'address', mac]);
+    // Up, so the guest sees a carrier at once (no DHCP server here: udhcpc gives up after its tries).
+    await run('ip', ['-n', underlay, 'link', 'set', `tap${portId.slice(0, 11)}`, 'up']);
     const pub = readFileSync(`${key}.pub`, 'utf8').trim();
     const spec = testSpec(image, {
       hostname: 'boot-vm',
@@ -87,6 +89,10 @@ describe('container driver with the cirros image', { skip }, () => {
     }, 10_000, 'ssh as cirros');
     const ready = Date.now() - t0;
     assert.deepEqual(who.trim().split('\n'), ['boot-vm', 'cirros']);
+    // The config drive is also an ISO 9660 image labelled config-2: /dev/sr0 in the guest, read-only.
+    assert.match(log, /config drive: \/dev\/sr0 \(label config-2\)/);
+    const cd = await ssh(d, id, 'root', 'findfs LABEL=config-2; dd if=/dev/sr0 bs=2048 skip=16 count=1 2>/dev/null | head -c 48 | tail -c 8; echo; dd if=/dev/zero of=/dev/sr0 count=1 2>/dev/null && echo writable || echo read-only');
+    assert.deepEqual(cd.stdout.trim().split('\n'), ['/dev/sr0', 'config-2', 'read-only'], cd.stderr);
     console.log(`# spawn → running ${active} ms, → ssh answered ${ready} ms`);
 
     // A volume: visible as /dev/vdb, a filesystem made and written, detached, attached again.

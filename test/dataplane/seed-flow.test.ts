@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cloudPrefix } from '../../src/dataplane/names.js';
 import { run } from '../support/proc.js';
@@ -20,13 +21,15 @@ describe('seed flow on the real data plane', { skip: realCloudSkipReason(), time
   it('keypair, two servers, floating IP, security group, ssh, ping/TCP, volume move, reboot, delete, down', async (t) => {
     if (!c.requireReal(t)) return;
     await os(['keypair', 'create', '--public-key', `${key}.pub`, 'k1']);
-    const boot = async (name: string) => {
+    const boot = async (name: string, extra: string[] = []) => {
       const t0 = Date.now();
-      await os(['server', 'create', '--image', 'cirros', '--flavor', 'cirros256', '--network', 'private', '--key-name', 'k1', '--wait', name], 120_000);
+      await os(['server', 'create', '--image', 'cirros', '--flavor', 'cirros256', '--network', 'private', '--key-name', 'k1', ...extra, '--wait', name], 120_000);
       return Date.now() - t0;
     };
     const activeA = await boot('vm-a');
-    await boot('vm-b');
+    // vm-b reads a config drive (an ISO 9660 image labelled config-2) and runs its user data.
+    writeFileSync(join(data, 'ud.sh'), '#!/bin/sh\necho from-user-data > /root/ud\n');
+    await boot('vm-b', ['--config-drive', 'True', '--user-data', join(data, 'ud.sh')]);
     const ipOf = async (name: string) => /(10\.0\.0\.\d+)/.exec(await os(['server', 'show', name, '-f', 'value', '-c', 'addresses']))?.[1] ?? '';
     const ipB = await ipOf('vm-b');
     assert.match(ipB, /^10\.0\.0\.\d+$/, 'vm-b has an address on private');
@@ -62,6 +65,9 @@ describe('seed flow on the real data plane', { skip: realCloudSkipReason(), time
     const jump = c.jump(fip);
     const data2 = await sshOk(`root@${ipB}`, 'mkdir -p /mnt/v && mount /dev/vdb /mnt/v && cat /mnt/v/f && umount /mnt/v', jump, 30_000);
     assert.equal(data2, 'seed-data');
+    const fromDrive = await sshOk(`root@${ipB}`, 'findfs LABEL=config-2; cat /root/ud', jump, 30_000);
+    assert.deepEqual(fromDrive.split('\n'), ['/dev/sr0', 'from-user-data']);
+    assert.match(await os(['console', 'log', 'show', 'vm-b']), /=== datasource: configdrive ===/);
 
     // Reboot keeps the root disk.
     r = await ssh(`root@${fip}`, 'echo kept > /root/keep && sync && echo ok');

@@ -118,7 +118,7 @@ export class ContainerComputeDriver implements ComputeDriver {
       };
       this.ctx.store.put(rec);
       try {
-        if (spec.configDrive) writeConfigDrive(this.ctx, spec.id, spec.configDrive);
+        if (spec.configDrive) await writeConfigDrive(this.ctx, spec.id, spec.configDrive);
         for (const v of spec.volumes.filter((x) => !x.boot)) await addVolume(this.ctx, rec, v, false);
         await startInstance(this.ctx, rec);
       } catch (e) {

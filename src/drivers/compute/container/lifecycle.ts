@@ -1,5 +1,6 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configDrive } from '../../../images/config-drive.js';
 import { ComputeDriverError, type VolumeConnection } from '../driver.js';
 import type { DriverContext } from './context.js';
 import { until } from './host.js';
@@ -37,15 +38,21 @@ export async function addVolume(ctx: DriverContext, rec: InstanceRecord, volume:
   ctx.consoleNote(rec.id, `=== volume ${volume.volumeId} attached as ${v.device} ===`);
 }
 
-export function writeConfigDrive(ctx: DriverContext, id: string, files: Record<string, string>): void {
-  const root = ctx.store.path(id, FILES.config);
-  for (const [name, content] of Object.entries(files)) {
-    const rel = name.replace(/^\/+/, '');
-    if (rel.split('/').includes('..')) throw new ComputeDriverError('failed', `config drive file name ${JSON.stringify(name)} leaves the drive`);
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), content, 'latin1');
+/**
+ * The config drive: its files (shown read-only at /mnt/config, since this host's kernel has no
+ * iso9660 driver for the guest to mount) and its `config-2` ISO 9660 image, which the guest sees
+ * as the read-only block device /dev/sr0, as a VM's cloud-init would find it.
+ */
+export async function writeConfigDrive(ctx: DriverContext, id: string, files: Record<string, string>): Promise<void> {
+  try {
+    await configDrive(ctx.store.path(id, FILES.config), ctx.store.path(id, FILES.configImage), files);
+  } catch (e) {
+    throw new ComputeDriverError('failed', `config drive: ${(e as Error).message}`);
   }
 }
+
+/** The guest device of the config drive image. */
+const CONFIG_DRIVE_DEVICE = '/dev/sr0';
 
 /** Builds what is missing (namespace, ports, root filesystem, volume loops) and starts the container. */
 export async function startInstance(ctx: DriverContext, rec: InstanceRecord): Promise<void> {
@@ -68,6 +75,11 @@ export async function startInstance(ctx: DriverContext, rec: InstanceRecord): Pr
     const lower = rec.image ? await ctx.mountImage(rec) : null;
     await ensureRootfs(rt, ctx.disk(id), lower, rec.flavor.diskGiB, rec.bootVolumePath);
     for (const [i, v] of rec.volumes.entries()) if (v.path) rec.volumes[i] = await loopVolume(v.volumeId, v.device, v.path, v.loop);
+    const iso = ctx.store.path(id, FILES.configImage);
+    if (rec.hasConfigDrive && existsSync(iso)) {
+      rec.configDriveLoop = await loopVolume('config-drive', CONFIG_DRIVE_DEVICE, iso, rec.configDriveLoop?.loop, true);
+      ctx.o.inventory?.record({ kind: 'loop', key: rec.configDriveLoop.loop, note: `config drive of instance ${id}`, owner: 'compute' });
+    }
     step('rootfs');
   })();
   // Both settle before a failure is thrown, so the teardown that follows never races either.
@@ -83,7 +95,10 @@ export async function startInstance(ctx: DriverContext, rec: InstanceRecord): Pr
     netnsPath: nsPath,
     cgroupsPath: ctx.cgroupsPath(id),
     flavor: rec.flavor,
-    devices: rec.volumes.filter((v) => v.loop).map((v) => ({ path: v.device, major: v.major, minor: v.minor })),
+    devices: [
+      ...rec.volumes.filter((v) => v.loop).map((v) => ({ path: v.device, major: v.major, minor: v.minor })),
+      ...(rec.configDriveLoop ? [{ path: CONFIG_DRIVE_DEVICE, major: rec.configDriveLoop.major, minor: rec.configDriveLoop.minor, readOnly: true }] : []),
+    ],
     ...(rec.hasConfigDrive ? { configDir: ctx.store.path(id, FILES.config) } : {}),
   });
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(config, null, 1));
@@ -148,7 +163,7 @@ export async function stopInstance(ctx: DriverContext, rec: InstanceRecord, time
 export async function teardownInstance(ctx: DriverContext, rec: InstanceRecord): Promise<void> {
   const id = rec.id;
   await stopInstance(ctx, rec, 0);
-  for (const v of rec.volumes) {
+  for (const v of [...rec.volumes, ...(rec.configDriveLoop ? [rec.configDriveLoop] : [])]) {
     if (!v.loop) continue;
     await unloopVolume(v);
     ctx.o.inventory?.forget('loop', v.loop);

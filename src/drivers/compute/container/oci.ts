@@ -5,6 +5,8 @@ export interface GuestDevice {
   path: string;
   major: number;
   minor: number;
+  /** Read-only to the guest (the config drive). */
+  readOnly?: boolean;
 }
 
 export interface BundleSpec {
@@ -76,7 +78,7 @@ export function ociConfig(b: BundleSpec): Record<string, unknown> {
     linux: {
       cgroupsPath: b.cgroupsPath,
       namespaces: [{ type: 'pid' }, { type: 'network', path: b.netnsPath }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
-      devices: b.devices.map((d) => ({ path: d.path, type: 'b', major: d.major, minor: d.minor, fileMode: 0o660, uid: 0, gid: 6 })),
+      devices: b.devices.map((d) => ({ path: d.path, type: 'b', major: d.major, minor: d.minor, fileMode: d.readOnly ? 0o440 : 0o660, uid: 0, gid: 6 })),
       resources: {
         memory: { limit: l.memory },
         cpu: { quota: l.quota, period: CPU_PERIOD },
@@ -84,7 +86,7 @@ export function ociConfig(b: BundleSpec): Record<string, unknown> {
         devices: [
           { allow: false, access: 'rwm' },
           ...CHAR_DEVICES.map(([major, minor]) => ({ allow: true, type: 'c', major, ...(minor === null ? {} : { minor }), access: 'rwm' })),
-          ...b.devices.map((d) => ({ allow: true, type: 'b', major: d.major, minor: d.minor, access: 'rwm' })),
+          ...b.devices.map((d) => ({ allow: true, type: 'b', major: d.major, minor: d.minor, access: d.readOnly ? 'rm' : 'rwm' })),
         ],
       },
       maskedPaths: ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'],

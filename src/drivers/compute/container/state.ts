@@ -28,6 +28,8 @@ export interface InstanceRecord {
   ports: PortBinding[];
   volumes: VolumeRecord[];
   hasConfigDrive: boolean;
+  /** The config drive image (`config-2.iso`) on a read-only loop device, shown as /dev/sr0. */
+  configDriveLoop?: VolumeRecord;
   /** What the last driver call asked for; a guest poweroff or crash shows as a difference. */
   desired: 'running' | 'shutdown';
   /** Frozen by `suspend` (as opposed to `pause`). */
@@ -47,6 +49,7 @@ export const FILES = {
   rootfs: 'rootfs',
   bundle: 'bundle',
   config: 'config-2',
+  configImage: 'config-2.iso',
 };
 
 export class InstanceStore {

@@ -23,8 +23,8 @@ function loopOf(path: string, recorded?: string): string | undefined {
 }
 
 /** Puts the volume's file on a loop device (reusing the recorded one) and reads its numbers. */
-export async function loopVolume(volumeId: string, device: string, path: string, recorded?: string): Promise<VolumeRecord> {
-  const loop = loopOf(path, recorded) ?? (await sh(['losetup', '--find', '--show', path])).stdout.trim();
+export async function loopVolume(volumeId: string, device: string, path: string, recorded?: string, readOnly = false): Promise<VolumeRecord> {
+  const loop = loopOf(path, recorded) ?? (await sh(['losetup', '--find', '--show', ...(readOnly ? ['--read-only'] : []), path])).stdout.trim();
   const [major, minor] = readFileSync(`/sys/block/${basename(loop)}/dev`, 'utf8').trim().split(':').map(Number);
   return { volumeId, device: checkDevice(device), path, loop, major: major!, minor: minor! };
 }

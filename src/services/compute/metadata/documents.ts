@@ -101,16 +101,26 @@ export function ec2Tree(f: InstanceFacts): Record<string, unknown> {
   return tree;
 }
 
-/** The files of a config drive (labelled `config-2`): the OpenStack tree under openstack/. */
+/**
+ * The files of a config drive (labelled `config-2`), laid out as Nova's: the OpenStack tree under
+ * openstack/ and the EC2 one under ec2/ (meta-data as one JSON document, keys named `_name`).
+ */
 export function configDriveFiles(f: InstanceFacts): Record<string, string> {
   const files: Record<string, string> = {};
+  const ud = userData(f.server);
   for (const v of ['2012-08-10', 'latest']) {
     files[`openstack/${v}/meta_data.json`] = JSON.stringify(metaData(f));
     files[`openstack/${v}/network_data.json`] = JSON.stringify(networkData(f));
     files[`openstack/${v}/vendor_data.json`] = '{}';
     files[`openstack/${v}/vendor_data2.json`] = '{}';
-    const ud = userData(f.server);
     if (ud) files[`openstack/${v}/user_data`] = ud.toString('latin1');
+  }
+  const ec2 = ec2Tree(f);
+  const keys = ec2['public-keys'] as Record<string, { 'openssh-key': string }> | undefined;
+  if (keys) ec2['public-keys'] = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k.split('=')[0]!, { _name: k, ...v }]));
+  for (const v of ['2009-04-04', 'latest']) {
+    files[`ec2/${v}/meta-data.json`] = JSON.stringify(ec2);
+    if (ud) files[`ec2/${v}/user-data`] = ud.toString('latin1');
   }
   return files;
 }

@@ -138,6 +138,10 @@ describe('metadata service', () => {
   it('builds config drive files (config-2 layout)', async () => {
     const files = configDriveFiles({ server: s, subnets: [], floatingIps: [] });
     assert.equal(JSON.parse(files['openstack/latest/meta_data.json']!).uuid, s.id);
-    assert.ok(files['openstack/2012-08-10/user_data']);
+    assert.equal(files['openstack/2012-08-10/user_data'], '#!/bin/sh\necho hi\n');
+    const ec2 = JSON.parse(files['ec2/latest/meta-data.json']!);
+    assert.equal(ec2['instance-id'], 'i-0000002a');
+    assert.deepEqual(ec2['public-keys'], { 0: { _name: '0=k1', 'openssh-key': KEY } });
+    assert.equal(files['ec2/2009-04-04/user-data'], '#!/bin/sh\necho hi\n');
   });
 });
