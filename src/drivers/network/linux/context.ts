@@ -18,7 +18,8 @@ import {
   type Underlay,
 } from './host.js';
 import { NetworkDriverError, type NetworkSpec } from '../driver.js';
-import { guardNft, securityRules } from './rules.js';
+import { guardNft } from './rules.js';
+import { securityRules } from './secgroups.js';
 import { StateFile, type DriverState } from './state.js';
 
 export interface LinuxNetworkOptions {
