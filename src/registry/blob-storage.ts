@@ -23,8 +23,8 @@ export const REGISTRY_BLOB_NAMESPACE = 'registry';
  *
  * NOTE: `recover()` does not call `BlobStore.recover()`: the store is shared with other services
  * and its owner (main.ts) recovers it once at start-up, before anyone writes.
- * NOTE: deleting a manifest or unlinking a blob never deletes its bytes (no garbage collection
- * yet); `BlobStore.keys('registry')` lists them for a future collector.
+ * NOTE: deleting a manifest or unlinking a blob never deletes its bytes by itself; the garbage
+ * collector (gc.ts) removes what no manifest references, listing them with `BlobStore.keys`.
  */
 export class BlobRegistryStorage extends DirRecordsStorage {
   constructor(
@@ -115,6 +115,17 @@ export class BlobRegistryStorage extends DirRecordsStorage {
     const chunks: Buffer[] = [];
     for await (const c of stream) chunks.push(Buffer.from(c as Uint8Array));
     return Buffer.concat(chunks);
+  }
+
+  async contentDigests(): Promise<string[]> {
+    const prefix = `${REGISTRY_BLOB_NAMESPACE}/sha256/`;
+    const out: string[] = [];
+    for await (const k of this.blobs.keys(REGISTRY_BLOB_NAMESPACE)) if (k.startsWith(prefix) && isDigest(`sha256:${k.slice(prefix.length)}`)) out.push(`sha256:${k.slice(prefix.length)}`);
+    return out;
+  }
+
+  protected async deleteBytes(digest: string): Promise<void> {
+    await this.blobs.delete(this.key(digest));
   }
 }
 

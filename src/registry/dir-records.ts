@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { digestInvalid, RegistryError } from './errors.js';
+import { Gate } from './gate.js';
+import type { CollectableStorage } from './gc.js';
 import { hexOf, isDigest, isName, isTag, sha256Digest } from './names.js';
 import type { ManifestRecord, RegistryStorage, UploadState } from './storage.js';
 
@@ -28,8 +30,10 @@ export const STALE_UPLOAD_MS = 24 * 3600_000;
  * collide with nested repositories. Content is checked against its digest *before* it is
  * handed to `storeVerified`, so wrong bytes never reach the content-addressed area.
  */
-export abstract class DirRecordsStorage implements RegistryStorage {
+export abstract class DirRecordsStorage implements RegistryStorage, CollectableStorage {
   private readonly busy = new Set<string>();
+  /** Pushes that create references (shared) against garbage collection (exclusive). */
+  private readonly gate = new Gate();
   /**
    * Running sha256 of each upload as of its current size, so a commit does not read the staged
    * file again. Lost on restart; the commit then hashes the file.
@@ -46,6 +50,10 @@ export abstract class DirRecordsStorage implements RegistryStorage {
   protected abstract storeBytes(digest: string, bytes: Buffer): Promise<void>;
   /** The content's bytes, or undefined when absent. Only used for manifests (small). */
   protected abstract readBytes(digest: string): Promise<Buffer | undefined>;
+  /** Digests of all stored content. */
+  abstract contentDigests(): Promise<string[]>;
+  /** Removes the content's bytes (idempotent). */
+  protected abstract deleteBytes(digest: string): Promise<void>;
 
   protected repo(name: string, ...rest: string[]): string {
     if (!isName(name)) throw new RegistryError('NAME_INVALID', 400, `invalid repository name ${name}`);
@@ -131,6 +139,10 @@ export abstract class DirRecordsStorage implements RegistryStorage {
     if (!state) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 404, `upload ${id} is not in progress`);
     if (!isDigest(digest)) throw digestInvalid(`unsupported digest ${digest}: use sha256:<64 hex>`);
     const d = this.uploadDir(id)!;
+    return this.gate.share(() => this.commitShared(id, d, state, digest));
+  }
+
+  private commitShared(id: string, d: string, state: UploadState, digest: string): Promise<{ size: number }> {
     return this.exclusive(id, async () => {
       const data = join(d, 'data');
       const run = this.running.get(id);
@@ -241,6 +253,47 @@ export abstract class DirRecordsStorage implements RegistryStorage {
     };
     await walk(join(this.dir, 'repositories'), []);
     return out.filter(isName).sort();
+  }
+
+  // ---- garbage collection (see gc.ts) --------------------------------------------------
+
+  referencing<T>(fn: () => Promise<T>): Promise<T> {
+    return this.gate.share(fn);
+  }
+
+  collecting<T>(fn: () => Promise<T>): Promise<T> {
+    return this.gate.exclusive(fn);
+  }
+
+  get gcDir(): string {
+    return join(this.dir, 'gc');
+  }
+
+  async manifestDigests(name: string): Promise<string[]> {
+    const hexes = await fsp.readdir(this.repo(name, '_manifests', 'sha256')).catch(() => [] as string[]);
+    return hexes.map((h) => `sha256:${h}`).filter(isDigest);
+  }
+
+  async blobLinks(): Promise<{ name: string; digest: string; mtimeMs: number }[]> {
+    const out: { name: string; digest: string; mtimeMs: number }[] = [];
+    for (const name of await this.repositories()) {
+      const dir = this.repo(name, '_layers', 'sha256');
+      for (const hex of await fsp.readdir(dir).catch(() => [] as string[])) {
+        const st = await fsp.stat(join(dir, hex)).catch(() => undefined);
+        if (st && isDigest(`sha256:${hex}`)) out.push({ name, digest: `sha256:${hex}`, mtimeMs: st.mtimeMs });
+      }
+    }
+    return out;
+  }
+
+  contentBytes(digest: string): Promise<Buffer | undefined> {
+    return this.readBytes(digest);
+  }
+
+  /** Unlinks the content from every repository first, so no repository ever offers bytes that are gone. */
+  async deleteContent(digest: string): Promise<void> {
+    for (const name of await this.repositories()) await this.unlinkBlob(name, digest);
+    await this.deleteBytes(digest);
   }
 
   /**

@@ -55,6 +55,15 @@ export class FsRegistryStorage extends DirRecordsStorage {
   protected async readBytes(digest: string): Promise<Buffer | undefined> {
     return fsp.readFile(this.blobPath(digest)).catch(() => undefined);
   }
+
+  async contentDigests(): Promise<string[]> {
+    const hexes = await fsp.readdir(join(this.dir, 'blobs', 'sha256')).catch(() => [] as string[]);
+    return hexes.map((h) => `sha256:${h}`).filter(isDigest);
+  }
+
+  protected async deleteBytes(digest: string): Promise<void> {
+    await fsp.rm(this.blobPath(digest), { force: true });
+  }
 }
 
 /** Hard-links `src` to `dst` unless `dst` exists (same digest, same content), then syncs the directory. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { blobUnknown, digestInvalid, manifestUnknown, nameUnknown, RegistryError, uploadUnknown } from './errors.js';
 import { FsRegistryStorage } from './fs-storage.js';
+import { DEFAULT_GC_GRACE_MS, isCollectable, startGarbageCollector, type GarbageCollector, type GcReport } from './gc.js';
 import { acceptable, MAX_MANIFEST_BYTES, parseManifest, type Descriptor } from './manifests.js';
 import { isDigest, isIndexType, isName, isTag, looksLikeDigest, sha256Digest } from './names.js';
 import type { ManifestRecord, RegistryStorage } from './storage.js';
@@ -18,12 +19,15 @@ import type { ManifestRecord, RegistryStorage } from './storage.js';
  */
 export interface RegistryHandlerOptions {
   log?: (line: string) => void;
+  /** Serves `POST /v2/_stratus/gc[?dry_run=true]` (a collection now, with its configured grace period; answers the report). */
+  collector?: GarbageCollector;
 }
 
 const API_HEADER = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 
 type Route =
   | { kind: 'base' }
+  | { kind: 'gc' }
   | { kind: 'catalog' }
   | { kind: 'tags'; name: string }
   | { kind: 'manifest'; name: string; ref: string }
@@ -35,6 +39,8 @@ const ROUTE_RE = /^\/v2\/(.+?)\/(tags\/list|manifests\/([^/]+)|blobs\/uploads\/?
 function route(path: string): Route | undefined {
   if (path === '/v2/' || path === '/v2') return { kind: 'base' };
   if (path === '/v2/_catalog') return { kind: 'catalog' };
+  // Repository name components never start with '_', so this cannot shadow a repository.
+  if (path === '/v2/_stratus/gc') return { kind: 'gc' };
   const m = ROUTE_RE.exec(path);
   if (!m) return undefined;
   const name = m[1]!;
@@ -51,7 +57,7 @@ export function createRegistryHandler(storage: RegistryStorage, opts: RegistryHa
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
     try {
-      await handle(storage, req, res);
+      await handle(storage, req, res, opts.collector);
     } catch (e) {
       if (res.headersSent || res.destroyed || !req.socket || req.socket.destroyed) {
         // The client went away (or the answer was already under way): nothing left to tell it.
@@ -82,7 +88,7 @@ function sendError(res: ServerResponse, req: IncomingMessage, e: RegistryError):
   send(res, req, e.status, {}, { errors: [err] });
 }
 
-async function handle(storage: RegistryStorage, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(storage: RegistryStorage, req: IncomingMessage, res: ServerResponse, collector?: GarbageCollector): Promise<void> {
   let url: URL;
   let path: string;
   try {
@@ -101,6 +107,12 @@ async function handle(storage: RegistryStorage, req: IncomingMessage, res: Serve
     case 'base':
       allow('GET', 'HEAD');
       return send(res, req, 200, {}, {});
+    case 'gc': {
+      allow('POST');
+      if (!collector) throw new RegistryError('UNSUPPORTED', 404, 'garbage collection is not enabled on this registry (start it with a storage that supports it)');
+      const dry = url.searchParams.get('dry_run');
+      return send(res, req, 200, {}, await collector.run({ dryRun: dry === 'true' || dry === '1' }));
+    }
     case 'catalog': {
       allow('GET');
       const page = paginate(await storage.repositories(), url, '/v2/_catalog');
@@ -200,10 +212,18 @@ async function upload(storage: RegistryStorage, req: IncomingMessage, res: Serve
     if (method !== 'POST') throw new RegistryError('UNSUPPORTED', 405, `${method} is not supported on /v2/${name}/blobs/uploads/ (use POST to start an upload)`);
     const mount = url.searchParams.get('mount');
     const from = url.searchParams.get('from');
-    if (mount && from && isDigest(mount) && isName(from) && (await storage.hasBlob(from, mount))) {
-      await storage.linkBlob(name, mount);
-      return send(res, req, 201, { Location: `/v2/${name}/blobs/${mount}`, 'Docker-Content-Digest': mount });
-    }
+    // The check and the link in one referencing section: a collection never runs in between.
+    const mounted =
+      !!mount &&
+      !!from &&
+      isDigest(mount) &&
+      isName(from) &&
+      (await storage.referencing(async () => {
+        if (!(await storage.hasBlob(from, mount))) return false;
+        await storage.linkBlob(name, mount);
+        return true;
+      }));
+    if (mounted) return send(res, req, 201, { Location: `/v2/${name}/blobs/${mount}`, 'Docker-Content-Digest': mount });
     if (digest !== null) {
       checkDigest(digest);
       const uid = await storage.createUpload(name);
@@ -304,15 +324,18 @@ async function putManifest(storage: RegistryStorage, req: IncomingMessage, res: 
   const parsed = parseManifest(bytes, req.headers['content-type']);
   const digest = sha256Digest(bytes);
   if (byDigest && digest !== ref) throw digestInvalid(`the manifest's digest is ${digest}, not ${ref}`, { expected: ref, actual: digest });
-  for (const b of parsed.blobs) {
-    const size = (await storage.hasBlob(name, b.digest)) ? await storage.blobSize(b.digest) : undefined;
-    if (size === undefined) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 400, `blob ${b.digest} is not in repository ${name}: push it before the manifest`, { digest: b.digest });
-    if (size !== b.size) throw new RegistryError('MANIFEST_INVALID', 400, `blob ${b.digest} has ${size} bytes, but the manifest says ${b.size}`);
-  }
-  for (const c of parsed.manifests) {
-    if (!(await storage.getManifest(name, c.digest))) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 400, `manifest ${c.digest} listed in the index is not in repository ${name}: push it first`, { digest: c.digest });
-  }
-  await storage.putManifest(name, { digest, mediaType: parsed.mediaType, bytes }, byDigest ? undefined : ref);
+  // The checks and the put in one referencing section: a collection never runs in between.
+  await storage.referencing(async () => {
+    for (const b of parsed.blobs) {
+      const size = (await storage.hasBlob(name, b.digest)) ? await storage.blobSize(b.digest) : undefined;
+      if (size === undefined) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 400, `blob ${b.digest} is not in repository ${name}: push it before the manifest`, { digest: b.digest });
+      if (size !== b.size) throw new RegistryError('MANIFEST_INVALID', 400, `blob ${b.digest} has ${size} bytes, but the manifest says ${b.size}`);
+    }
+    for (const c of parsed.manifests) {
+      if (!(await storage.getManifest(name, c.digest))) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 400, `manifest ${c.digest} listed in the index is not in repository ${name}: push it first`, { digest: c.digest });
+    }
+    await storage.putManifest(name, { digest, mediaType: parsed.mediaType, bytes }, byDigest ? undefined : ref);
+  });
   send(res, req, 201, { Location: `/v2/${name}/manifests/${digest}`, 'Docker-Content-Digest': digest });
 }
 
@@ -338,12 +361,20 @@ export interface StartRegistryOptions {
   /** 0 picks a free port. */
   port: number;
   log?: (line: string) => void;
+  /**
+   * Garbage collection of unreferenced blobs (gc.ts): every `intervalMs` (default 1 h; 0 = only
+   * on demand) and on `POST /v2/_stratus/gc`, keeping unreferenced blobs younger than `graceMs`
+   * (default 1 h). `false` turns both off.
+   */
+  gc?: { intervalMs?: number; graceMs?: number } | false;
 }
 
 export interface RunningRegistry {
   /** `http://<host>:<port>`. */
   url: string;
   port: number;
+  /** Runs a garbage collection now; undefined when collection is off. */
+  collectGarbage?: (opts?: { dryRun?: boolean }) => Promise<GcReport>;
   close(): Promise<void>;
 }
 
@@ -352,7 +383,9 @@ export async function startRegistry(opts: StartRegistryOptions): Promise<Running
   if (!opts.storage && opts.dir === undefined) throw new Error('startRegistry needs a storage or a dir to keep images in');
   const storage = opts.storage ?? new FsRegistryStorage(opts.dir!);
   await storage.recover();
-  const handler = createRegistryHandler(storage, { log: opts.log });
+  const gc = opts.gc === false ? undefined : (opts.gc ?? {});
+  const collector = gc && isCollectable(storage) ? startGarbageCollector(storage, { intervalMs: gc.intervalMs ?? 3600_000, graceMs: gc.graceMs ?? DEFAULT_GC_GRACE_MS, log: opts.log }) : undefined;
+  const handler = createRegistryHandler(storage, { log: opts.log, collector });
   const server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -367,10 +400,13 @@ export async function startRegistry(opts: StartRegistryOptions): Promise<Running
   return {
     url: `http://${host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    collectGarbage: collector && ((o) => collector.run(o)),
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await collector?.stop();
+    },
   };
 }

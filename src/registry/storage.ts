@@ -35,7 +35,9 @@ export interface UploadState {
  *   repository and the upload is gone. Committing content that already exists is a no-op.
  * - `putManifest` is idempotent; setting a tag replaces what it pointed at, atomically.
  * - `deleteManifest` removes the manifest from the repository and every tag pointing at it; the
- *   global bytes stay (garbage collection is not done).
+ *   global bytes stay until the garbage collector (gc.ts) finds nothing references them.
+ * - `referencing` runs a push's check-then-write (a mount, a manifest put) so that garbage
+ *   collection never runs in between; `commitUpload` does so by itself. Calls must not nest.
  * - Unknown repositories, blobs, tags and uploads give `undefined`/`false`, never a throw.
  */
 export interface RegistryStorage {
@@ -62,6 +64,8 @@ export interface RegistryStorage {
   deleteManifest(name: string, digest: string): Promise<boolean>;
   /** Sorted names of every repository holding at least one blob or manifest. */
   repositories(): Promise<string[]>;
+
+  referencing<T>(fn: () => Promise<T>): Promise<T>;
 
   /** Removes temporary files a crash left behind; call it at start-up. */
   recover(): Promise<void>;

@@ -87,6 +87,8 @@ export const E = {
   sgCannotRemoveDefault: () => e('Conflict', 'SecurityGroupCannotRemoveDefault', 'Insufficient rights for removing default security group.'),
   sgCannotUpdateDefault: () => e('Conflict', 'SecurityGroupCannotUpdateDefault', 'Updating default security group not allowed.'),
   sgDefaultExists: () => e('Conflict', 'SecurityGroupDefaultAlreadyExists', 'Default security group already exists.'),
+  sgStatefulMix: () =>
+    e('Conflict', 'SecurityGroupConflict', 'Error Cannot apply both stateful and stateless security groups on the same port at the same time while attempting the operation.'),
   sgRuleExists: (ruleId: string) => e('Conflict', 'SecurityGroupRuleExists', `Security group rule already exists. Rule id is ${ruleId}.`),
   bad: (type: string, msg: string) => e('BadRequest', type, msg),
   notFound: (type: string, msg: string) => e('NotFound', type, msg),

@@ -18,7 +18,9 @@ import {
   type Underlay,
 } from './host.js';
 import { NetworkDriverError, type NetworkSpec } from '../driver.js';
-import { guardNft, securityRules } from './rules.js';
+import { ROUTER_TABLES, SHARED_TABLES, liveFingerprint, type Fingerprint } from './fingerprint.js';
+import { guardNft } from './rules.js';
+import { securityRules } from './secgroups.js';
 import { StateFile, type DriverState } from './state.js';
 
 export interface LinuxNetworkOptions {
@@ -41,6 +43,9 @@ export interface LinuxNetworkOptions {
   /** Timing of port plugs (debug level; off when absent). */
   debug?: (msg: string) => void;
 }
+
+/** Key of the underlay's tables in `DriverContext.programmed`. */
+export const SHARED = 'shared';
 
 export interface LinkInfo {
   ifname: string;
@@ -132,18 +137,32 @@ export class DriverContext {
       ['ip6', iptablesRestore(this.U, 6, securityRules(ports, groups, zones, 6))],
     ];
     // Independent tables: written in parallel, and only when their text changed.
+    let wrote = false;
     await Promise.all(
       tables.map(async ([name, cmd]) => {
         if (this.rendered.get(name) === cmd.input) return;
         this.rendered.delete(name);
         await this.runner.run(cmd);
         this.rendered.set(name, cmd.input!);
+        wrote = true;
       }),
     );
+    if (wrote || !this.programmed.has(SHARED)) this.programmed.set(SHARED, await liveFingerprint(this.runner, this.U, SHARED_TABLES));
     this.sharedDone = Math.max(this.sharedDone, upTo);
   }
   /** The text last written to each shared table (cleared at start, so a restart rewrites them). */
   readonly rendered = new Map<string, string>();
+  /**
+   * The fingerprint of the nft tables as last programmed, read back right after writing them:
+   * `shared` for the underlay's, `router:<id>` for a router's. The self-repair compares it with
+   * the live one to find a table flushed or deleted behind the driver's back.
+   */
+  readonly programmed = new Map<string, Fingerprint>();
+
+  /** Records the fingerprint of router `id`'s table, just programmed. */
+  async recordRouterTables(id: string): Promise<void> {
+    this.programmed.set(`router:${id}`, await liveFingerprint(this.runner, this.routerNs(id), ROUTER_TABLES));
+  }
 
   /**
    * Renders the shared tables from a desired state at least as new as the caller's (its change

@@ -5,7 +5,7 @@
 // level deeper (drivers/network/linux/); re-exports are not checked by that rule, so they live
 // here until the pattern is narrowed (asked of the lead in the #6 report).
 export { Mutex } from '../../../core/mutex.js';
-export { hostRunner, ipBatch, ipJson, iptablesRestore, netnsPath, nftScript, runAll, sysctl, sysctls, HostCommandError, type Cmd, type Runner } from '../../../dataplane/exec.js';
+export { hostRunner, inNetns, ipBatch, ipJson, iptablesRestore, netnsPath, nftScript, runAll, sysctl, sysctls, HostCommandError, type Cmd, type Runner } from '../../../dataplane/exec.js';
 export { sameProcess, type Inventory } from '../../../dataplane/inventory.js';
 export { PROXY_SCRIPT } from '../../../dataplane/metadata-proxy.js';
 export { nsName, ownsNamespace } from '../../../dataplane/names.js';

@@ -65,6 +65,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
       await c.o.underlay.ensure();
       await c.sup.stopAll();
       c.rendered.clear();
+      c.programmed.clear();
       c.sup = new Supervisor(c.o.inventory, c.log, 'network');
       // Helpers of a previous run die with it (pdeathsig); any that did not are stopped here
       // and started again by the re-sync that follows.
@@ -114,8 +115,13 @@ export class LinuxNetworkDriver implements NetworkDriver {
    * Compares the data plane with the desired state this driver was last given and rebuilds
    * what is missing: a bridge, a port's tap (with its peer, which the compute driver then moves
    * into the instance again), a tap taken off its bridge or set down, a router namespace or
-   * leg, a DHCP/metadata namespace or leg. Costs one `ip -json link show` in the underlay, one
-   * directory listing of /run/netns and one `ip -json link show` per router/service namespace.
+   * leg, a DHCP/metadata namespace or leg, and an nftables table flushed, deleted or edited
+   * behind its back (a router's NAT table; the underlay's anti-spoofing and security-group
+   * tables, `iptables -F` included), found by comparing a fingerprint (rule count per chain,
+   * element count per set or map) with the one read back when it was last programmed. Costs one
+   * `ip -json link show` and one `nft -j list ruleset` in the underlay, one directory listing of
+   * /run/netns, and one `ip -json link show` per router/service namespace plus one
+   * `nft -j list ruleset` per router.
    * Resolves what it repaired (empty when all was in place). Runs under the driver's mutex, so
    * it never races a service call; what the service deleted is gone from the desired state.
    */

@@ -1,9 +1,10 @@
 import { listNamespaces } from './host.js';
-import { isUp, type DriverContext } from './context.js';
+import { SHARED, isUp, type DriverContext } from './context.js';
+import { ROUTER_TABLES, SHARED_TABLES, drift, liveFingerprint } from './fingerprint.js';
 import { dev } from './names.js';
 import { buildNetwork } from './networks.js';
 import { buildPort } from './ports.js';
-import { buildRouter } from './routers.js';
+import { buildRouter, convergeRouter } from './routers.js';
 import { convergeService, stopService } from './services.js';
 
 /** The body of `LinuxNetworkDriver.repair` (see there): runs under the driver's mutex. */
@@ -42,7 +43,10 @@ export function repair(c: DriverContext): Promise<string[]> {
           if (gone) why = `inner leg of port ${gone.portId} missing`;
         }
       }
-      if (!why) continue;
+      if (!why) {
+        await repairRouterTable(c, r.id, done);
+        continue;
+      }
       if (why === 'namespace missing') await c.settleGone(legs.map((l) => dev.rq(l.portId)));
       await buildRouter(c, r);
       done.push(`router ${r.id}: ${why}`);
@@ -63,9 +67,29 @@ export function repair(c: DriverContext): Promise<string[]> {
       await convergeService(c, id);
       done.push(`dhcp/metadata of network ${id}: ${why}`);
     }
+    const want = c.programmed.get(SHARED);
+    const shared = want && drift(want, await liveFingerprint(c.runner, c.U, SHARED_TABLES));
+    if (shared) {
+      c.rendered.clear();
+      await c.renderShared();
+      done.push(`security-group/anti-spoofing tables: ${shared}`);
+    }
     for (const d of done) c.log(`repaired ${d}`);
     return done;
   });
+}
+
+/**
+ * Re-programs a router whose NAT/filter table was flushed, deleted or edited behind the driver's
+ * back (its live fingerprint differs from the one read back after programming); one with no
+ * fingerprint yet (first pass after a restart) is programmed once, which records it.
+ */
+async function repairRouterTable(c: DriverContext, id: string, done: string[]): Promise<void> {
+  const want = c.programmed.get(`router:${id}`);
+  const why = want ? drift(want, await liveFingerprint(c.runner, c.routerNs(id), ROUTER_TABLES)) : null;
+  if (want && !why) return;
+  await convergeRouter(c, id);
+  if (why) done.push(`router ${id}: ${why}`);
 }
 
 /**

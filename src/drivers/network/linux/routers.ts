@@ -42,8 +42,8 @@ export async function buildRouter(c: DriverContext, spec: RouterSpec): Promise<v
   await convergeRouter(c, spec.id);
 }
 
-/** Addresses, routes and the NAT/filter table of a router, from the desired state. */
-async function convergeRouter(c: DriverContext, id: string): Promise<void> {
+/** Addresses, routes and the NAT/filter table of a router, from the desired state (its table's fingerprint recorded). */
+export async function convergeRouter(c: DriverContext, id: string): Promise<void> {
   const spec = c.state.routers[id];
   if (!spec) return;
   const ns = c.routerNs(id);
@@ -74,6 +74,7 @@ async function convergeRouter(c: DriverContext, id: string): Promise<void> {
   for (const x of current) if (!routes.some((r) => r.dst === x.dst && r.via === x.gateway)) rl.push(`route del ${x.dst}${x.gateway ? ` via ${x.gateway}` : ''} proto static`);
   for (const r of routes) rl.push(`route replace ${r.dst} via ${r.via} proto static`);
   await c.run([ipBatch(ns, rl), nftScript(ns, routerNft(spec, fips))]);
+  await c.recordRouterTables(id);
 }
 
 /** Removes the router's namespace and forgets it and its floating IPs. */
@@ -81,6 +82,7 @@ export async function deleteRouter(c: DriverContext, routerId: string): Promise<
   const ns = c.routerNs(routerId);
   if (existsSync(netnsPath(ns))) await c.run([{ argv: ['ip', 'netns', 'del', ns] }]);
   c.o.inventory.forget('netns', ns);
+  c.programmed.delete(`router:${routerId}`);
   for (const f of Object.values(c.state.fips)) if (f.routerId === routerId) delete c.state.fips[f.id];
   delete c.state.routers[routerId];
   c.save();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PortSpec, RouterSpec, SecurityGroupSpec } from '../driver.js';
-import { dnsmasqConfig, guardNft, inCidr, netmask, networkAddress, routerNft, securityRules } from './rules.js';
+import { dnsmasqConfig, guardNft, inCidr, netmask, networkAddress, routerNft } from './rules.js';
+import { isStatelessPort, securityRules } from './secgroups.js';
 
 const P = '11111111-2222-3333-4444-555555555555';
 const port: PortSpec = {
@@ -77,6 +78,31 @@ describe('linux driver rule builders', () => {
     const v6 = securityRules([port], new Map([['g1', g1]]), new Map(), 6);
     assert.match(v6, /-A i-1111111122223333 -p ipv6-icmp -j RETURN/);
     assert.doesNotMatch(v6, /--dport 22/);
+  });
+
+  it('renders stateless security groups: NOTRACK ahead of the zones, no conntrack accept, replies by rule only', () => {
+    const ssh = { id: '1', direction: 'ingress' as const, ethertype: 'IPv4' as const, protocol: 6, portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: null, remoteGroupId: null };
+    const g2: SecurityGroupSpec = { id: 'g2', stateful: false, memberIps: [], rules: [ssh] };
+    const g3: SecurityGroupSpec = { id: 'g3', stateful: true, memberIps: [], rules: [] };
+    const groups = new Map([['g2', g2], ['g3', g3]]);
+    const stateless = { ...port, securityGroupIds: ['g2'] };
+    const other = { ...port, id: '99999999-0000-0000-0000-000000000000', securityGroupIds: ['g3'], allowedAddressPairs: [], fixedIps: [{ subnetId: 's', ipAddress: '10.0.0.9', cidr: '10.0.0.0/24' }] };
+    assert.equal(isStatelessPort(stateless, groups), true);
+    assert.equal(isStatelessPort(other, groups), false);
+    assert.equal(isStatelessPort({ ...port, securityGroupIds: ['g2', 'g3'] }, groups), false, 'a mix (refused by the API) stays stateful');
+    assert.equal(isStatelessPort({ ...port, securityGroupIds: [] }, groups), false);
+    const v4 = securityRules([stateless, other], groups, new Map([['n1', 3]]), 4);
+    const raw = v4.slice(0, v4.indexOf('COMMIT'));
+    assert.match(raw, /-A PREROUTING -m physdev --physdev-in tap11111111-22 -j CT --notrack\n/);
+    assert.match(raw, /-A PREROUTING -i brqn1 -d 10\.0\.0\.5 -j CT --notrack\n/);
+    assert.match(raw, /-A PREROUTING -i brqn1 -d 10\.0\.0\.128\/25 -j CT --notrack\n/);
+    assert.doesNotMatch(raw, /10\.0\.0\.9|tap99999999/, 'the stateful port is tracked');
+    assert.ok(raw.lastIndexOf('--notrack') < raw.indexOf('--zone 3'), 'NOTRACK comes before the zone (the first CT target wins)');
+    assert.doesNotMatch(v4, /-A [io]-1111111122223333 -m conntrack/);
+    assert.match(v4, /-A i-1111111122223333 -p tcp -m tcp --dport 22 -j RETURN/);
+    assert.match(v4, /-A o-1111111122223333 -p udp -m udp --sport 68 --dport 67 -j RETURN\n-A o-1111111122223333 -j DROP\n/, 'no egress rule: only DHCP leaves');
+    assert.match(v4, /-A i-9999999900000000 -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN/);
+    assert.doesNotMatch(securityRules([stateless], groups, new Map(), 6), /-d 10\.0\.0/, 'IPv4 addresses stay out of the IPv6 table');
   });
 
   it('configures dnsmasq with static leases, the metadata route and the default route repeated', () => {

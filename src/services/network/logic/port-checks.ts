@@ -29,10 +29,14 @@ export async function pickMac(n: Core, networkId: string, wanted: string | undef
 /** Security groups named for a port must exist and belong to the port's project. */
 export async function checkGroups(n: Core, actor: Actor, projectId: string, ids: string[]): Promise<string[]> {
   const out = [...new Set(ids)];
+  const stateful = new Set<boolean>();
   for (const id of out) {
     const g = await n.r.sgs.get(id);
     if (!g || !owns(actor, g.projectId) || (g.projectId !== projectId && !actor.admin)) throw E.sgNotFound(id);
+    stateful.add(g.stateful);
   }
+  // As Neutron: one port, one kind of filtering (the data plane tracks a port's flows or not).
+  if (stateful.size > 1) throw E.sgStatefulMix();
   return out;
 }
 
