@@ -49,8 +49,8 @@ export interface NetworkDriver {
    * An instance port: the host-side device `tapName(id)` on the network's bridge, with MAC and
    * MTU. With `portSecurity`, traffic from the port is limited to its MAC and fixed IPs plus
    * `allowedAddressPairs` (anti-spoofing), and traffic is filtered by the union of the rules of
-   * `securityGroupIds` (stateful, ingress denied unless a rule allows it; a group the driver has
-   * not been given yet counts as having no rules). With `adminStateUp` false the port is plugged
+   * `securityGroupIds` (stateful unless every group is `stateful: false`; ingress denied unless a
+   * rule allows it; a group the driver has not been given yet counts as having no rules). With `adminStateUp` false the port is plugged
    * but carries no traffic. Throws `missing` when the network was not ensured.
    */
   plugPort(spec: PortSpec): Promise<void>;
