@@ -127,7 +127,6 @@ export function customTypes(crd: KubeObject, terminating: () => boolean): Resour
     const subs: SubresourceType[] = [];
     if (isObject(v.subresources?.status)) subs.push({ name: 'status', group, version: v.name, kind: names.kind, verbs: GPU });
     if (isObject(v.subresources?.scale)) subs.push({ name: 'scale', group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: GPU });
-    let self: ResourceType | undefined;
     const type: ResourceType = {
       group,
       version: v.name,
@@ -142,9 +141,8 @@ export function customTypes(crd: KubeObject, terminating: () => boolean): Resour
       subresources: subs,
       hasStatus: subs.some((s) => s.name === 'status'),
       generation: true,
-      custom: hooksFor(crd, v, () => self!, terminating),
     };
-    self = type;
+    type.custom = hooksFor(crd, v, () => type, terminating);
     return type;
   });
 }
