@@ -74,6 +74,8 @@ export interface WriteOptions {
   /** `Strict` rejects unknown fields with 400; `Warn`/`Ignore` accept. */
   fieldValidation?: string;
   user?: UserInfo;
+  /** Filled by the API with warnings for the client (HTTP `Warning: 299` headers), e.g. pruned unknown fields. */
+  warnings?: string[];
 }
 
 export type PatchType = 'strategic' | 'merge' | 'json' | 'apply';

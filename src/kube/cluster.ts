@@ -16,6 +16,8 @@ import { hostRunner } from '../dataplane/exec.js';
 import { serveAgentApi } from './streams/index.js';
 import { localAgentHooks } from './net/agent-hooks.js';
 import { startRealNodes, type RealNodes } from './net/real-nodes.js';
+import { startCrdController } from './apiextensions/controller.js';
+import { ResourceCatalog } from './resources.js';
 import { nodePlan } from './net/plan.js';
 import { cloudPrefix } from '../dataplane/names.js';
 
@@ -134,6 +136,12 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
     stops.push(() => registry.close());
     step('store opened');
 
+    // Custom resources: the CRD controller fills this cluster's catalog (stored CRDs first).
+    const catalog = new ResourceCatalog();
+    const crds = startCrdController({ api: registry, catalog, log: (line) => log(`apiextensions: ${line}`) });
+    stops.push(() => crds.stop());
+    await crds.ready;
+
     // Agents of real nodes serve their API on loopback (their InternalIP lives in a namespace).
     const localAgents = new Map<string, number>();
     const saTokens = createServiceAccountTokens({ api: registry, key: signingKey });
@@ -143,6 +151,7 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       authenticator: createAuthenticator({ tokens, api: registry, serviceAccountTokens: saTokens }),
       tokens: saTokens,
       kubeVersion,
+      catalog,
       streams: opts.realNodes ? localAgentHooks({ api: registry, nodeTokens: tokens.nodes, local: localAgents, log }) : streamHooks({ api: registry, nodeTokens: tokens.nodes, log }),
       log: (line) => log(`apiserver: ${line}`),
     });

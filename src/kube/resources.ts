@@ -4,6 +4,8 @@
  * so a kind is added here once.
  */
 
+import type { CustomHooks } from './apiextensions/hooks.js';
+
 export interface SubresourceType {
   /** `status`, `scale`, `log`, `exec`, `attach`, `portforward`, `binding`, `eviction`, `finalize`, `token`, `proxy`. */
   name: string;
@@ -32,6 +34,8 @@ export interface ResourceType {
   hasStatus: boolean;
   /** `metadata.generation` is bumped when `spec` changes. */
   generation: boolean;
+  /** Set on kinds served from a CustomResourceDefinition (`apiextensions/`): schema, printer columns, scale paths. */
+  custom?: CustomHooks;
 }
 
 const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -102,18 +106,19 @@ export const RESOURCES: readonly ResourceType[] = [
   def('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   def('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   def('events.k8s.io', 'v1', 'events', 'Event', true, { short: ['ev'] }),
+  def('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, { short: ['crd', 'crds'], categories: ['api-extensions'], subs: [STATUS], generation: true }),
 ];
 
-/** Resources of one group-version, in table order. */
-export function resourcesOf(group: string, version: string): ResourceType[] {
-  return RESOURCES.filter((r) => r.group === group && r.version === version);
+/** Resources of one group-version, in table order (`all`: a catalog's list, default the static table). */
+export function resourcesOf(group: string, version: string, all: readonly ResourceType[] = RESOURCES): ResourceType[] {
+  return all.filter((r) => r.group === group && r.version === version);
 }
 
 /** Served group-versions, core first, in table order (the first version of a group is preferred). */
-export function groupVersions(): { group: string; version: string }[] {
+export function groupVersions(all: readonly ResourceType[] = RESOURCES): { group: string; version: string }[] {
   const seen = new Set<string>();
   const out: { group: string; version: string }[] = [];
-  for (const r of RESOURCES) {
+  for (const r of all) {
     const key = `${r.group}/${r.version}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -123,14 +128,55 @@ export function groupVersions(): { group: string; version: string }[] {
   return out;
 }
 
-export function findResource(group: string, version: string, resource: string): ResourceType | undefined {
-  return RESOURCES.find((r) => r.group === group && r.version === version && r.resource === resource);
+export function findResource(group: string, version: string, resource: string, all: readonly ResourceType[] = RESOURCES): ResourceType | undefined {
+  return all.find((r) => r.group === group && r.version === version && r.resource === resource);
 }
 
 /** The resource of an object's `apiVersion` + `kind` (core events resolve to v1). */
-export function resourceForKind(apiVersion: string, kind: string): ResourceType | undefined {
+export function resourceForKind(apiVersion: string, kind: string, all: readonly ResourceType[] = RESOURCES): ResourceType | undefined {
   const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
-  return RESOURCES.find((r) => r.group === group && r.version === version && r.kind === kind);
+  return all.find((r) => r.group === group && r.version === version && r.kind === kind);
+}
+
+/**
+ * The kinds one cluster serves: the static table plus an overlay of kinds added and removed at
+ * run time (custom resources of Established CRDs, keyed by the CRD's name). Discovery, OpenAPI
+ * and URL routing read `all()`; `version` changes with every change, and `onChange` listeners
+ * run after it.
+ * NOTE: one catalog per cluster (several clusters share a process), not a module-level overlay.
+ */
+export class ResourceCatalog {
+  private readonly extra = new Map<string, ResourceType[]>();
+  private cached: readonly ResourceType[] | undefined;
+  private readonly listeners = new Set<() => void>();
+  version = 0;
+
+  all(): readonly ResourceType[] {
+    return (this.cached ??= [...RESOURCES, ...[...this.extra.values()].flat()]);
+  }
+
+  find(group: string, version: string, resource: string): ResourceType | undefined {
+    return findResource(group, version, resource, this.all());
+  }
+
+  /** The extra kinds added under `owner`, if any. */
+  owned(owner: string): readonly ResourceType[] | undefined {
+    return this.extra.get(owner);
+  }
+
+  /** Adds or replaces the kinds of `owner` (empty list: removes them). */
+  set(owner: string, types: ResourceType[]): void {
+    if (types.length) this.extra.set(owner, types);
+    else if (!this.extra.delete(owner)) return;
+    this.cached = undefined;
+    this.version++;
+    for (const l of [...this.listeners]) l();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 }
 
 export function apiVersionOf(res: ResourceType): string {

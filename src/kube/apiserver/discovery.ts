@@ -59,9 +59,9 @@ function aggregatedResource(r: ResourceType): Record<string, unknown> {
 }
 
 /** APIGroupDiscoveryList for `/api` (core only) or `/apis` (every named group). */
-export function aggregatedDiscovery(core: boolean, version: 'v2' | 'v2beta1'): Record<string, unknown> {
+export function aggregatedDiscovery(core: boolean, version: 'v2' | 'v2beta1', all: readonly ResourceType[] = RESOURCES): Record<string, unknown> {
   const groups: string[] = [];
-  for (const gv of groupVersions()) {
+  for (const gv of groupVersions(all)) {
     if ((gv.group === '') !== core) continue;
     if (!groups.includes(gv.group)) groups.push(gv.group);
   }
@@ -71,9 +71,9 @@ export function aggregatedDiscovery(core: boolean, version: 'v2' | 'v2beta1'): R
     metadata: {},
     items: groups.map((group) => ({
       metadata: { name: group, creationTimestamp: null },
-      versions: groupVersions()
+      versions: groupVersions(all)
         .filter((gv) => gv.group === group)
-        .map((gv) => ({ version: gv.version, freshness: 'Current', resources: resourcesOf(gv.group, gv.version).map(aggregatedResource) })),
+        .map((gv) => ({ version: gv.version, freshness: 'Current', resources: resourcesOf(gv.group, gv.version, all).map(aggregatedResource) })),
     })),
   };
 }
@@ -83,29 +83,29 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-function apiGroup(group: string): Record<string, unknown> {
-  const versions = groupVersions()
+function apiGroup(group: string, all: readonly ResourceType[]): Record<string, unknown> {
+  const versions = groupVersions(all)
     .filter((gv) => gv.group === group)
     .map((gv) => ({ groupVersion: `${group}/${gv.version}`, version: gv.version }));
   return { name: group, versions, preferredVersion: versions[0] };
 }
 
 /** Legacy `/apis`: APIGroupList of the named groups. */
-export function apiGroupList(): Record<string, unknown> {
+export function apiGroupList(all: readonly ResourceType[] = RESOURCES): Record<string, unknown> {
   const groups: string[] = [];
-  for (const gv of groupVersions()) if (gv.group && !groups.includes(gv.group)) groups.push(gv.group);
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
+  for (const gv of groupVersions(all)) if (gv.group && !groups.includes(gv.group)) groups.push(gv.group);
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => apiGroup(g, all)) };
 }
 
 /** Legacy `/apis/<group>`: APIGroup, or undefined for an unknown group. */
-export function apiGroupDoc(group: string): Record<string, unknown> | undefined {
-  if (!RESOURCES.some((r) => r.group === group && group !== '')) return undefined;
-  return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group) };
+export function apiGroupDoc(group: string, all: readonly ResourceType[] = RESOURCES): Record<string, unknown> | undefined {
+  if (!all.some((r) => r.group === group && group !== '')) return undefined;
+  return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, all) };
 }
 
 /** Legacy `/api/v1`, `/apis/<g>/<v>`: APIResourceList with subresource entries, or undefined. */
-export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
-  const list = resourcesOf(group, version);
+export function apiResourceList(group: string, version: string, all: readonly ResourceType[] = RESOURCES): Record<string, unknown> | undefined {
+  const list = resourcesOf(group, version, all);
   if (!list.length) return undefined;
   const resources: Record<string, unknown>[] = [];
   for (const r of list) {

@@ -67,7 +67,7 @@ function dryRun(q: URLSearchParams, body?: { dryRun?: unknown }): boolean {
 }
 
 function writeOptions(ctx: ResourceContext, subresource: string | undefined): WriteOptions {
-  const o: WriteOptions = { user: ctx.user };
+  const o: WriteOptions = { user: ctx.user, warnings: warningSink(ctx.res) };
   if (subresource) o.subresource = subresource;
   if (dryRun(ctx.query)) o.dryRun = true;
   const fm = ctx.query.get('fieldManager');
@@ -78,6 +78,24 @@ function writeOptions(ctx: ResourceContext, subresource: string | undefined): Wr
     o.fieldValidation = fv;
   }
   return o;
+}
+
+/**
+ * The `warnings` list of a request's WriteOptions: what the API pushes (pruned unknown fields,
+ * CEL rules not enforced) becomes `Warning: 299 - "…"` headers, which kubectl prints as
+ * `Warning: …`. The API runs before the response is written, so the headers still go out.
+ */
+function warningSink(res: ServerResponse): string[] {
+  const list: string[] = [];
+  list.push = (...items: string[]) => {
+    if (!res.headersSent) {
+      const prev = res.getHeader('Warning');
+      const had = Array.isArray(prev) ? prev : prev === undefined ? [] : [String(prev)];
+      res.setHeader('Warning', [...had, ...items.map((w) => `299 - ${JSON.stringify(w.replace(/[\r\n]+/g, ' '))}`)]);
+    }
+    return Array.prototype.push.apply(list, items);
+  };
+  return list;
 }
 
 async function objectBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {

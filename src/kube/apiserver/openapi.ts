@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { groupVersions, resourcesOf } from '../resources.js';
+import { groupVersions, RESOURCES, resourcesOf, type ResourceType } from '../resources.js';
+import { customGvDocument } from '../apiextensions/openapi.js';
 
 /**
  * Small OpenAPI v3 documents: just enough for kubectl's field-validation check before
@@ -14,9 +15,12 @@ function gvPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
 }
 
-function gvDocument(group: string, version: string, kubeVersion: string): Record<string, unknown> {
+function gvDocument(group: string, version: string, kubeVersion: string, all: readonly ResourceType[]): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
-  for (const r of resourcesOf(group, version)) {
+  const list = resourcesOf(group, version, all);
+  // Custom resources: paths and schemas from their CRD (`apiextensions/openapi.ts`).
+  if (list.length && list.every((r) => r.custom)) return customGvDocument(group, version, list, kubeVersion);
+  for (const r of list) {
     const base = `/${gvPath(group, version)}`;
     const path = r.namespaced ? `${base}/namespaces/{namespace}/${r.resource}/{name}` : `${base}/${r.resource}/{name}`;
     paths[path] = {
@@ -46,12 +50,12 @@ export interface OpenApiV3 {
 }
 
 /** Builds the root and every per-GV document once per server. */
-export function buildOpenApiV3(kubeVersion: string): OpenApiV3 {
+export function buildOpenApiV3(kubeVersion: string, all: readonly ResourceType[] = RESOURCES): OpenApiV3 {
   const documents = new Map<string, string>();
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const gv of groupVersions()) {
+  for (const gv of groupVersions(all)) {
     const key = gvPath(gv.group, gv.version);
-    const body = JSON.stringify(gvDocument(gv.group, gv.version, kubeVersion));
+    const body = JSON.stringify(gvDocument(gv.group, gv.version, kubeVersion, all));
     const hash = createHash('sha512').update(body).digest('hex').toUpperCase();
     documents.set(key, body);
     paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${hash}` };

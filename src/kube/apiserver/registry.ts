@@ -15,6 +15,8 @@ import { checkStrict } from './registry/strict.js';
 import { generateName, isObject, jsonEquals, obj } from './registry/util.js';
 import { validate } from './registry/validation.js';
 import { RegistryWatch } from './registry/watch.js';
+import { admitCreate, admitUpdate, asServed, customScaleOf, customSetReplicas, CRDS, checkCustomFields, refuseStrategic } from './registry/custom.js';
+import { markCrdTerminating } from '../apiextensions/crd.js';
 
 export { bootstrapCluster } from './registry/bootstrap.js';
 
@@ -97,31 +99,31 @@ class KubeRegistry implements Registry {
     switch (opts.subresource ?? '') {
       case '':
       case 'status':
-        return copy(cur);
+        return asServed(res, copy(cur));
       case 'scale':
         if (!hasScale(res)) break;
-        return scaleOf(cur.obj);
+        return res.custom ? customScaleOf(res, cur.obj) : scaleOf(cur.obj);
     }
     throw KubeError.badRequest(`${res.resource} has no "${opts.subresource}" subresource to get`);
   }
 
   async list(res: ResourceType, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
     const r = this.listRaw(res, namespace, opts);
-    return toList(res, r.items.map(copy), r);
+    return toList(res, r.items.map((e) => asServed(res, copy(e))), r);
   }
 
   async listReadOnly(res: ResourceType, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList> {
     const r = this.listRaw(res, namespace, opts);
-    return toList(res, r.items.map((e) => e.obj as KubeObject), r);
+    return toList(res, r.items.map((e) => asServed(res, e.obj as KubeObject)), r);
   }
 
   private listRaw(res: ResourceType, namespace: string | undefined, opts: ListOptions) {
-    const { matches, selective } = this.matcher(opts);
+    const { matches, selective } = this.matcher(opts, res);
     return listEntries(this.store, storePrefix(res, res.namespaced ? namespace : undefined), opts, (e) => matches(e.obj), selective);
   }
 
   async watch(res: ResourceType, namespace: string | undefined, opts: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
-    const { matches } = this.matcher(opts);
+    const { matches } = this.matcher(opts, res);
     const w: RegistryWatch = new RegistryWatch({
       store: this.store,
       res,
@@ -129,7 +131,7 @@ class KubeRegistry implements Registry {
       matches,
       opts,
       bookmarkIntervalMs: this.bookmarkIntervalMs,
-      onEvent,
+      onEvent: res.custom ? (e) => onEvent(e.type === 'BOOKMARK' || e.type === 'ERROR' ? e : { ...e, object: asServed(res, e.object as KubeObject) }) : onEvent,
       log: this.log,
       onDone: (x) => this.watches.delete(x),
     });
@@ -138,9 +140,10 @@ class KubeRegistry implements Registry {
     return w;
   }
 
-  private matcher(opts: ListOptions): { matches: (o: Readonly<KubeObject>) => boolean; selective: boolean } {
+  private matcher(opts: ListOptions, res?: ResourceType): { matches: (o: Readonly<KubeObject>) => boolean; selective: boolean } {
     const labels = opts.labelSelector ? parseLabelSelector(opts.labelSelector) : undefined;
     const fields = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;
+    if (res && fields) checkCustomFields(res, fields);
     const hasLabels = !!labels && labels.requirements.length > 0;
     const hasFields = !!fields && fields.requirements.length > 0;
     return {
@@ -162,7 +165,7 @@ class KubeRegistry implements Registry {
     if (opts.subresource) throw KubeError.methodNotAllowed(`${res.resource}/${opts.subresource} does not accept POST`);
     const ns = this.namespaceOf(res, namespace);
     const o = bodyFor(res, ns, body);
-    if (opts.fieldValidation === 'Strict') checkStrict(res, o);
+    if (opts.fieldValidation === 'Strict' && !res.custom) checkStrict(res, o);
     if (ns !== undefined) this.checkNamespaceWritable(res, ns, o.metadata.name ?? o.metadata.generateName ?? '');
     const meta = o.metadata;
     for (const f of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink']) delete (meta as Record<string, unknown>)[f];
@@ -176,9 +179,12 @@ class KubeRegistry implements Registry {
       const key = storeKey(res, ns, meta.name ?? '');
       if (generated && attempt < 8 && this.store.get(key)) continue;
       const candidate = structuredClone(o);
-      applyDefaults(candidate);
-      initialStatus(candidate, () => qosClass(isObject(candidate.spec) ? candidate.spec : {}));
-      validate(res, candidate);
+      if (res.custom || res === CRDS) admitCreate(res, candidate, opts);
+      else {
+        applyDefaults(candidate);
+        initialStatus(candidate, () => qosClass(isObject(candidate.spec) ? candidate.spec : {}));
+        validate(res, candidate);
+      }
       if (this.store.get(key)) throw KubeError.alreadyExists(res, candidate.metadata.name!);
       const alloc = res === SERVICES ? allocateService(res, candidate, undefined, this.ips, this.ports) : undefined;
       if (opts.dryRun) {
@@ -231,13 +237,14 @@ class KubeRegistry implements Registry {
     const ns = this.namespaceOf(res, namespace);
     const cur = this.load(res, ns, name);
     const o = bodyFor(res, ns, body, name);
-    if (opts.fieldValidation === 'Strict') checkStrict(res, o);
+    if (opts.fieldValidation === 'Strict' && !res.custom) checkStrict(res, o);
     this.precondition(res, cur, o.metadata.resourceVersion);
     let next: KubeObject;
     let alloc: ServiceAllocation | undefined;
     if (sub === 'status') {
       next = copy(cur);
       next.status = o.status;
+      if (res.custom) admitUpdate(res, next, cur.obj as KubeObject, opts);
     } else if (sub === 'finalize') {
       next = copy(cur);
       const fin = isObject(o.spec) ? o.spec.finalizers : undefined;
@@ -266,9 +273,13 @@ class KubeRegistry implements Registry {
           throw KubeError.invalid(res, name, [{ field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"${added.join('", "')}"}`, reason: 'FieldValueForbidden' }]);
         }
       }
-      applyDefaults(next);
-      validate(res, next, cur.obj as KubeObject);
-      if (res.generation && !jsonEquals(next.spec, cur.obj.spec)) meta.generation = (was.generation ?? 1) + 1;
+      if (res.custom || res === CRDS) admitUpdate(res, next, cur.obj as KubeObject, opts);
+      else {
+        applyDefaults(next);
+        validate(res, next, cur.obj as KubeObject);
+      }
+      const changed = res.custom ? res.custom.generationChanged(next, cur.obj as KubeObject) : !jsonEquals(next.spec, cur.obj.spec);
+      if (res.generation && changed) meta.generation = (was.generation ?? 1) + 1;
       if (res === SERVICES) alloc = allocateService(res, next, cur.obj as KubeObject, this.ips, this.ports);
     }
     if (opts.dryRun) {
@@ -278,7 +289,7 @@ class KubeRegistry implements Registry {
     next.metadata.resourceVersion = cur.obj.metadata.resourceVersion;
     if (jsonEquals(next, cur.obj)) {
       alloc?.rollback();
-      return copy(cur);
+      return asServed(res, copy(cur));
     }
     if (this.finished(res, next)) return this.commit(alloc, () => this.remove(res, cur, next));
     return this.commit(alloc, () => copy(this.store.update(cur.key, next)));
@@ -300,6 +311,11 @@ class KubeRegistry implements Registry {
     const rv = isObject(body.metadata) ? body.metadata.resourceVersion : undefined;
     this.precondition(res, cur, typeof rv === 'string' ? rv : undefined);
     const next = copy(cur);
+    if (res.custom) {
+      if (!customSetReplicas(res, next, replicas, cur.obj as KubeObject)) return customScaleOf(res, cur.obj);
+      if (opts.dryRun) return customScaleOf(res, next);
+      return customScaleOf(res, this.store.update(cur.key, next).obj);
+    }
     if (obj(next, 'spec').replicas === replicas) return scaleOf(cur.obj);
     obj(next, 'spec').replicas = replicas;
     if (res.generation) next.metadata.generation = (next.metadata.generation ?? 1) + 1;
@@ -310,6 +326,7 @@ class KubeRegistry implements Registry {
   async patch(res: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: unknown, opts: PatchOptions = {}): Promise<KubeObject> {
     const ns = this.namespaceOf(res, namespace);
     const sub = opts.subresource ?? '';
+    refuseStrategic(res, type);
     const cur = this.store.get(storeKey(res, ns, name));
     if (!cur) {
       if (type === 'apply' && sub === '') {
@@ -325,10 +342,10 @@ class KubeRegistry implements Registry {
       throw KubeError.notFound(res, name);
     }
     if (sub === 'scale' && hasScale(res)) {
-      const scaled = patchObject(type, scaleOf(cur.obj), patch, res);
+      const scaled = patchObject(type, res.custom ? customScaleOf(res, cur.obj) : scaleOf(cur.obj), patch, res);
       return this.updateScale(res, ns, name, scaled, opts);
     }
-    const patched = patchObject(type, copy(cur), patch, res);
+    const patched = patchObject(type, asServed(res, copy(cur)), patch, res);
     return this.updateSync(res, ns, name, patched, opts);
   }
 
@@ -354,6 +371,7 @@ class KubeRegistry implements Registry {
     const next = copy(cur);
     const meta = next.metadata;
     const now = Date.now();
+    if (res === CRDS && !meta.deletionTimestamp) markCrdTerminating(next);
     if (res === NAMESPACES) {
       if (!meta.deletionTimestamp) {
         meta.deletionTimestamp = kubeTime(now);
@@ -380,8 +398,8 @@ class KubeRegistry implements Registry {
     }
     if (opts.dryRun) return next;
     if (this.finished(res, next)) return this.remove(res, cur, next);
-    if (jsonEquals(next, cur.obj)) return copy(cur);
-    return copy(this.store.update(cur.key, next));
+    if (jsonEquals(next, cur.obj)) return asServed(res, copy(cur));
+    return asServed(res, copy(this.store.update(cur.key, next)));
   }
 
   /** Marked for deletion and nothing left to wait for: no finalizers, no grace period. */
@@ -402,7 +420,7 @@ class KubeRegistry implements Registry {
       for (const ip of held.ips) this.ips.release(ip);
       for (const p of held.ports) this.ports.release(p);
     }
-    return copy(entry);
+    return asServed(res, copy(entry));
   }
 
   /** Orphan propagation, done at once: dependents lose their ownerReference to `uid`. */
@@ -419,7 +437,7 @@ class KubeRegistry implements Registry {
   }
 
   async deleteCollection(res: ResourceType, namespace: string | undefined, opts: DeleteOptions & ListOptions = {}): Promise<KubeList> {
-    const { matches } = this.matcher(opts);
+    const { matches } = this.matcher(opts, res);
     const entries = this.store.list(storePrefix(res, res.namespaced ? namespace : undefined)).filter((e) => matches(e.obj));
     const items: KubeObject[] = [];
     for (const e of entries) {

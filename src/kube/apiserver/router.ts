@@ -1,4 +1,4 @@
-import { findResource, type ResourceType } from '../resources.js';
+import { findResource, RESOURCES, type ResourceType } from '../resources.js';
 
 /**
  * URL → resource route (reference §2.1):
@@ -38,7 +38,8 @@ function splitPath(pathname: string): string[] | undefined {
   }
 }
 
-export function route(pathname: string): Route {
+/** `all`: the kinds served (a cluster catalog's list; default the static table). */
+export function route(pathname: string, all: readonly ResourceType[] = RESOURCES): Route {
   const parts = splitPath(pathname);
   if (!parts) return { kind: 'unknown' };
   let group: string;
@@ -64,7 +65,7 @@ export function route(pathname: string): Route {
     rest = rest.slice(1);
   }
   if (!rest.every((p) => NAME_OK.test(p))) return { kind: 'unknown' };
-  const found = (name: string | undefined) => (name ? findResource(group, version, name) : undefined);
+  const found = (name: string | undefined) => (name ? findResource(group, version, name, all) : undefined);
   // namespaces/<ns>/<namespaced resource>/...
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const res = found(rest[2]);

@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { KubeApi } from '../api.js';
+import { RESOURCES, type ResourceCatalog } from '../resources.js';
 import { KubeError } from '../errors.js';
 import type { Status, UserInfo } from '../types.js';
 import type { Authenticator } from './auth.js';
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   log?: (line: string) => void;
   /** Extra readiness check for `/readyz` (e.g. controllers started). */
   ready?: () => boolean;
+  /** The kinds this cluster serves (static table + custom resources); default the static table. */
+  catalog?: ResourceCatalog;
 }
 
 export interface KubeApiServer {
@@ -66,7 +69,18 @@ function isPublic(path: string): boolean {
 
 export function createApiServer(opts: ApiServerOptions): KubeApiServer {
   const kubeVersion = opts.kubeVersion ?? DEFAULT_KUBE_VERSION;
-  const openapi = buildOpenApiV3(kubeVersion);
+  const all = () => opts.catalog?.all() ?? RESOURCES;
+  let openapi = buildOpenApiV3(kubeVersion, all());
+  let openapiAt = opts.catalog?.version ?? 0;
+  /** OpenAPI documents, rebuilt when the catalog changed (a CRD established or removed). */
+  const currentOpenApi = () => {
+    const v = opts.catalog?.version ?? 0;
+    if (v !== openapiAt) {
+      openapi = buildOpenApiV3(kubeVersion, all());
+      openapiAt = v;
+    }
+    return openapi;
+  };
   const log = opts.log ?? (() => {});
   const sockets = new Set<Duplex>();
   let closing = false;
@@ -117,9 +131,9 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
       const core = path === '/api';
       const format = discoveryFormat(req.headers.accept);
       if (format === 'legacy') {
-        sendJson(res, 200, core ? apiVersions(req.headers.host ?? 'localhost') : apiGroupList());
+        sendJson(res, 200, core ? apiVersions(req.headers.host ?? 'localhost') : apiGroupList(all()));
       } else {
-        sendJson(res, 200, aggregatedDiscovery(core, format), AGGREGATED_CONTENT_TYPE[format]);
+        sendJson(res, 200, aggregatedDiscovery(core, format, all()), AGGREGATED_CONTENT_TYPE[format]);
       }
       return 200;
     }
@@ -127,11 +141,11 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
       throw new KubeError(404, 'NotFound', 'this server publishes OpenAPI v3 only (/openapi/v3)');
     }
     if (path === '/openapi/v3') {
-      sendJson(res, 200, openapi.root);
+      sendJson(res, 200, currentOpenApi().root);
       return 200;
     }
     if (path.startsWith('/openapi/v3/')) {
-      const doc = openapi.documents.get(path.slice('/openapi/v3/'.length));
+      const doc = currentOpenApi().documents.get(path.slice('/openapi/v3/'.length));
       if (!doc) throw notFound();
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(doc), 'Cache-Control': 'public, immutable' });
       res.end(doc);
@@ -151,18 +165,18 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
     if (!user) throw KubeError.unauthorized();
     const doc = documents(req, res, url);
     if (doc !== undefined) return doc;
-    const r = route(url.pathname);
+    const r = route(url.pathname, all());
     switch (r.kind) {
       case 'resource':
         return handleResource({ req, res, query: url.searchParams, api: opts.api, user, streams: opts.streams, ...(opts.tokens ? { tokens: opts.tokens } : {}) }, r.route);
       case 'groupVersion': {
-        const list = req.method === 'GET' ? apiResourceList(r.group, r.version) : undefined;
+        const list = req.method === 'GET' ? apiResourceList(r.group, r.version, all()) : undefined;
         if (!list) throw notFound();
         sendJson(res, 200, list);
         return 200;
       }
       case 'group': {
-        const g = req.method === 'GET' ? apiGroupDoc(r.group) : undefined;
+        const g = req.method === 'GET' ? apiGroupDoc(r.group, all()) : undefined;
         if (!g) throw notFound();
         sendJson(res, 200, g);
         return 200;
@@ -211,7 +225,7 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<number> {
     const user = await authenticate(req);
     if (!user) throw KubeError.unauthorized();
-    const r = route(url.pathname);
+    const r = route(url.pathname, all());
     if (r.kind !== 'resource' || r.route.res.resource !== 'pods' || !r.route.subresource || !STREAM_SUBRESOURCES.has(r.route.subresource) || !r.route.name) {
       throw KubeError.badRequest(`connection upgrades are served only for pods/exec, pods/attach and pods/portforward, not ${url.pathname}`);
     }

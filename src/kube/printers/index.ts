@@ -13,6 +13,7 @@ import {
 import { since } from './format.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './network.js';
 import { podPrinter } from './pods.js';
+import { crdPrinter, customPrinter } from './custom.js';
 import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
 
 /**
@@ -68,10 +69,12 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'discovery.k8s.io/endpointslices': endpointSlicePrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'events.k8s.io/events': eventPrinter,
+  'apiextensions.k8s.io/customresourcedefinitions': crdPrinter,
 };
 
 /** The printer of a resource; Name + Age for anything without its own. */
 export function printerFor(res: ResourceType): Printer {
+  if (res.custom) return customPrinter(res.custom);
   return PRINTERS[`${res.group}/${res.resource}`] ?? genericPrinter;
 }
 

@@ -49,7 +49,7 @@ export function validate(res: ResourceType, o: KubeObject, old?: KubeObject): vo
   if (c.list.length) throw KubeError.invalid(res, o.metadata.name ?? o.metadata.generateName ?? '', c.list);
 }
 
-function validateMeta(res: ResourceType, o: KubeObject, c: Causes): void {
+export function validateMeta(res: ResourceType, o: KubeObject, c: Causes): void {
   const name = o.metadata.name;
   if (!name) c.required('metadata.name');
   else {
