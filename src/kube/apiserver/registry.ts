@@ -15,6 +15,7 @@ import { checkStrict } from './registry/strict.js';
 import { generateName, isObject, jsonEquals, obj } from './registry/util.js';
 import { validate } from './registry/validation.js';
 import { RegistryWatch } from './registry/watch.js';
+import { admitMutate, admitValidate, type AdmissionContext } from '../storage/admission.js';
 
 export { bootstrapCluster } from './registry/bootstrap.js';
 
@@ -64,6 +65,11 @@ class KubeRegistry implements Registry {
   private readonly watches = new Set<RegistryWatch>();
   private readonly log: (msg: string) => void;
   private readonly bookmarkIntervalMs: number;
+  /** What admission plugins read: the store as it is at this instant. */
+  private readonly admission: AdmissionContext = {
+    list: (res, namespace) => this.store.list(storePrefix(res, res.namespaced ? namespace : undefined)).map((e) => e.obj as KubeObject),
+    get: (res, namespace, name) => this.store.get(storeKey(res, res.namespaced ? namespace : undefined, name))?.obj as KubeObject | undefined,
+  };
 
   constructor(opts: RegistryOptions) {
     this.serviceCidr = opts.serviceCidr ?? '10.43.0.0/16';
@@ -177,8 +183,10 @@ class KubeRegistry implements Registry {
       if (generated && attempt < 8 && this.store.get(key)) continue;
       const candidate = structuredClone(o);
       applyDefaults(candidate);
+      admitMutate(this.admission, res, candidate);
       initialStatus(candidate, () => qosClass(isObject(candidate.spec) ? candidate.spec : {}));
       validate(res, candidate);
+      admitValidate(this.admission, res, candidate);
       if (this.store.get(key)) throw KubeError.alreadyExists(res, candidate.metadata.name!);
       const alloc = res === SERVICES ? allocateService(res, candidate, undefined, this.ips, this.ports) : undefined;
       if (opts.dryRun) {
@@ -267,7 +275,9 @@ class KubeRegistry implements Registry {
         }
       }
       applyDefaults(next);
+      admitMutate(this.admission, res, next, cur.obj as KubeObject);
       validate(res, next, cur.obj as KubeObject);
+      admitValidate(this.admission, res, next, cur.obj as KubeObject);
       if (res.generation && !jsonEquals(next.spec, cur.obj.spec)) meta.generation = (was.generation ?? 1) + 1;
       if (res === SERVICES) alloc = allocateService(res, next, cur.obj as KubeObject, this.ips, this.ports);
     }
