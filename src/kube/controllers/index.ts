@@ -10,6 +10,9 @@ import { nodeLifecycleController } from './nodelifecycle.js';
 import type { Controller, ControllerContext } from './objects.js';
 import { replicaSetController } from './replicaset.js';
 import { serviceAccountController } from './serviceaccount.js';
+import { localVolumes } from '../storage/local-path.js';
+import { persistentVolumeController } from '../storage/pv-controller.js';
+import { resourceQuotaController } from '../storage/quota-controller.js';
 
 export interface ControllerOptions {
   log?: (m: string) => void;
@@ -19,6 +22,11 @@ export interface ControllerOptions {
   podEvictionTimeoutMs?: number;
   /** Every controller re-examines all its objects this often (default 5 min). */
   resyncMs?: number;
+  /**
+   * The nodes' data dirs (`<dataDir>/nodes`): enables the `stratus.io/local-path` provisioner
+   * (volumes in `<dir>/<node>/storage/<pv>`) and its default StorageClass `standard`.
+   */
+  localVolumesDir?: string;
 }
 
 export interface RunningControllers {
@@ -64,6 +72,8 @@ export function startControllers(api: KubeApi, opts: ControllerOptions = {}): Ru
     serviceAccountController(ctx),
     garbageCollector(ctx),
     nodeLifecycleController(ctx),
+    persistentVolumeController(ctx, opts.localVolumesDir ? localVolumes(opts.localVolumesDir) : undefined),
+    resourceQuotaController(ctx),
   ];
   const queues = controllers.flatMap((c) => c.queues);
   let stopped = false;
