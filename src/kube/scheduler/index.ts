@@ -54,8 +54,10 @@ export function startScheduler(api: KubeApi, opts: SchedulerOptions = {}): { sto
   const assumed = new Map<string, { node: string; pod: KubeObject }>();
   const unschedulable = new Set<string>();
   const retryAll = () => {
-    for (const k of unschedulable) queue.add(k);
+    // Cleared first: queue.add may run a sync at once, which may mark the pod again.
+    const keys = [...unschedulable];
     unschedulable.clear();
+    for (const k of keys) queue.add(k);
   };
 
   const wanted = (pod: KubeObject) => {
