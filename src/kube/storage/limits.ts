@@ -67,8 +67,16 @@ export function applyLimitDefaults(pod: KubeObject, ranges: readonly KubeObject[
     const setRequests: string[] = [];
     for (const [k, v] of Object.entries(limits)) requests[k] ??= v;
     for (const item of container) {
-      for (const [k, v] of Object.entries(q(item.default))) if (limits[k] === undefined) (limits[k] = v), setLimits.push(k);
-      for (const [k, v] of Object.entries(q(item.defaultRequest))) if (requests[k] === undefined) (requests[k] = v), setRequests.push(k);
+      for (const [k, v] of Object.entries(q(item.default))) {
+        if (limits[k] !== undefined) continue;
+        limits[k] = v;
+        setLimits.push(k);
+      }
+      for (const [k, v] of Object.entries(q(item.defaultRequest))) {
+        if (requests[k] !== undefined) continue;
+        requests[k] = v;
+        setRequests.push(k);
+      }
     }
     if (Object.keys(limits).length) res.limits = limits;
     if (Object.keys(requests).length) res.requests = requests;
