@@ -41,7 +41,8 @@ export interface RunningControllers {
 
 /**
  * The controller manager: Deployment, ReplicaSet, DaemonSet, Job, Endpoints/EndpointSlice,
- * Namespace, ServiceAccount (+ token Secrets), garbage collector and node lifecycle (+ pod GC),
+ * Namespace, ServiceAccount (+ token Secrets), garbage collector, node lifecycle (+ pod GC),
+ * PersistentVolume (+ local-path provisioner, claim/volume protection) and ResourceQuota,
  * all over one set of shared informers on the in-process API. Each controller is
  * level-triggered: informer events only enqueue keys; a sync reads the caches, acts through the
  * API with optimistic concurrency, and is retried with back-off on failure.
