@@ -96,6 +96,10 @@ export const RESOURCES: readonly ResourceType[] = [
   def('', 'v1', 'events', 'Event', true, { short: ['ev'] }),
   def('', 'v1', 'configmaps', 'ConfigMap', true, { short: ['cm'] }),
   def('', 'v1', 'secrets', 'Secret', true),
+  def('', 'v1', 'persistentvolumes', 'PersistentVolume', false, { short: ['pv'], subs: [STATUS] }),
+  def('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true, { short: ['pvc'], subs: [STATUS] }),
+  def('', 'v1', 'resourcequotas', 'ResourceQuota', true, { short: ['quota'], subs: [STATUS] }),
+  def('', 'v1', 'limitranges', 'LimitRange', true, { short: ['limits'] }),
   def('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { short: ['sa'], subs: [sub('token', 'TokenRequest', ['create'], 'authentication.k8s.io', 'v1')] }),
   def('apps', 'v1', 'deployments', 'Deployment', true, { short: ['deploy'], categories: ['all'], subs: [STATUS, SCALE], generation: true }),
   def('apps', 'v1', 'replicasets', 'ReplicaSet', true, { short: ['rs'], categories: ['all'], subs: [STATUS, SCALE], generation: true }),
@@ -105,6 +109,7 @@ export const RESOURCES: readonly ResourceType[] = [
   def('batch', 'v1', 'jobs', 'Job', true, { categories: ['all'], subs: [STATUS], generation: true }),
   def('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   def('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  def('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false, { short: ['sc'] }),
   def('events.k8s.io', 'v1', 'events', 'Event', true, { short: ['ev'] }),
   def('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, { short: ['crd', 'crds'], categories: ['api-extensions'], subs: [STATUS], generation: true }),
 ];

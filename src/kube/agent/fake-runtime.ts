@@ -13,6 +13,7 @@ import {
   RuntimeError,
   currentInstance,
   previousInstance,
+  type ClaimMount,
   type ContainerConfig,
   type NodeResources,
   type PodRuntime,
@@ -63,6 +64,8 @@ interface FakeSandbox {
   ip: string;
   createdAt: number;
   annotations: Record<string, string>;
+  /** The persistentVolumeClaim volumes the agent resolved (recorded, not mounted). */
+  claims: Record<string, ClaimMount>;
   containers: FakeContainer[];
 }
 
@@ -91,6 +94,9 @@ interface FakeSandbox {
  *   `fake runtime: cannot run X`, exit 127); attach copies stdin to stdout and shows the
  *   container's new log lines; port-forward reaches an `EchoSocket` (bytes echo back, HTTP
  *   requests get a 200 naming pod and port).
+ * - **Volumes.** Nothing is mounted; the `persistentVolumeClaim` volumes the agent resolved are
+ *   recorded (`claimMounts(uid)`) and each container's log says where its claims would be
+ *   mounted (`fake runtime: mounted persistentvolumeclaim data (volume pvc-…, /dir) at /data`).
  * - **Persistence: none.** Everything lives in this object. A new agent over the same object
  *   adopts its pods; when the process ends every fake pod is gone.
  */
@@ -141,7 +147,7 @@ export class FakeRuntime implements PodRuntime {
     } catch (err) {
       throw new RuntimeError('CreatePodSandboxError', (err as Error).message);
     }
-    const sb: FakeSandbox = { uid: cfg.uid, namespace: cfg.namespace, name: cfg.name, hostname: cfg.hostname, ip, createdAt: Date.now(), annotations: { ...(cfg.pod.metadata.annotations ?? {}) }, containers: [] };
+    const sb: FakeSandbox = { uid: cfg.uid, namespace: cfg.namespace, name: cfg.name, hostname: cfg.hostname, ip, createdAt: Date.now(), annotations: { ...(cfg.pod.metadata.annotations ?? {}) }, claims: { ...cfg.claimMounts }, containers: [] };
     this.pods.set(cfg.uid, sb);
     return snapshot(sb);
   }
@@ -204,6 +210,11 @@ export class FakeRuntime implements PodRuntime {
     const sb = this.pods.get(uid);
     const c = sb?.containers.find((x) => x.id === containerId);
     if (sb && c && c.state === 'running') await this.stopInstance(sb, c, graceSeconds);
+  }
+
+  /** The persistentVolumeClaim volumes recorded for a pod (volume name → mount); {} when none. */
+  claimMounts(uid: string): Record<string, ClaimMount> {
+    return { ...this.pods.get(uid)?.claims };
   }
 
   sandbox(uid: string): RuntimeSandbox | undefined {
@@ -283,6 +294,10 @@ export class FakeRuntime implements PodRuntime {
   private run(sb: FakeSandbox, c: FakeContainer, cfg: ContainerConfig): void {
     const argv = [...cfg.command, ...cfg.args];
     c.logs.write(`fake runtime: started ${cfg.name} (image ${cfg.image}${argv.length ? `, command ${argv.map(quote).join(' ')}` : ''})\n`);
+    for (const m of cfg.volumeMounts ?? []) {
+      const claim = sb.claims[m.name];
+      if (claim) c.logs.write(`fake runtime: mounted persistentvolumeclaim ${claim.claimName} (volume ${claim.volumeName}, ${claim.path}) at ${m.mountPath}${claim.readOnly || m.readOnly ? ' read-only' : ''}\n`);
+    }
     const exitAfter = cfg.kind === 'regular' ? parseDuration(sb.annotations[FAKE_ANNOTATIONS.exitAfter]) : undefined;
     if (exitAfter !== undefined) {
       const code = Number.parseInt(sb.annotations[FAKE_ANNOTATIONS.exitCode] ?? '0', 10) || 0;

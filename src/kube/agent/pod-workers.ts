@@ -5,6 +5,7 @@ import type { KubeObject } from '../types.js';
 import { bumpBackoff, newPodMemory, planPod, type PodMemory, type StartAction } from './pod-plan.js';
 import { envOf, podField, pullPolicyOf, resolveEnvOf, specOf, statusOf, type KeyToPath, type VolumeSpec } from './pod-spec.js';
 import { Prober } from './probes.js';
+import { resolveClaimMounts } from './pvc-mount.js';
 import { kubernetesServiceEnv, mergeEnv, serviceAccountVolumeName, withServiceAccountVolume } from './sa-mount.js';
 import { RuntimeError, currentInstance, type PodRuntime, type RuntimeSandbox, type VolumeFile } from './runtime.js';
 
@@ -207,12 +208,18 @@ export class PodWorkers {
         const runPod = withServiceAccountVolume(pod, w.saVolume ?? undefined);
         const vf = runtime.fake ? undefined : await this.volumeFiles(runPod, w.saVolume ?? undefined);
         const volumeFiles = vf?.files;
-        sandbox = await runtime.runSandbox({ uid: w.uid, namespace: meta.namespace ?? 'default', name: meta.name!, hostname: specOf(pod).hostname ?? meta.name!, pod: runPod, ...(volumeFiles ? { volumeFiles } : {}) });
+        const hasClaims = (specOf(pod).volumes ?? []).some((v) => v.persistentVolumeClaim);
+        const claimMounts = hasClaims && this.o.api.get ? await resolveClaimMounts({ get: this.o.api.get.bind(this.o.api) }, pod, specOf(pod).nodeName ?? '') : undefined;
+        sandbox = await runtime.runSandbox({ uid: w.uid, namespace: meta.namespace ?? 'default', name: meta.name!, hostname: specOf(pod).hostname ?? meta.name!, pod: runPod, ...(volumeFiles ? { volumeFiles } : {}), ...(claimMounts ? { claimMounts } : {}) });
         if (vf?.refreshAt !== undefined) this.planRefresh(w, vf.refreshAt);
       } catch (err) {
         sandboxError = { reason: err instanceof RuntimeError ? err.reason : 'CreatePodSandboxError', message: (err as Error).message };
-        bumpBackoff(w.memory, 'sandbox', Date.now(), this.o.backoff);
-        this.wakeAt(w, Date.now() + w.memory.backoff.get('sandbox')!.delayMs);
+        // A claim still binding is waited for (checked every second), not backed off.
+        if (sandboxError.reason === 'FailedMount') this.wakeAt(w, Date.now() + 1000);
+        else {
+          bumpBackoff(w.memory, 'sandbox', Date.now(), this.o.backoff);
+          this.wakeAt(w, Date.now() + w.memory.backoff.get('sandbox')!.delayMs);
+        }
       }
     }
     const plan = planPod({ pod, sandbox, sandboxError, memory: w.memory, hostIP: this.o.hostIP, now: Date.now(), backoff: this.o.backoff });

@@ -117,6 +117,23 @@ export interface SandboxConfig {
    * API (volume name → files). Runtimes that mount volumes write them; the fake ignores them.
    */
   volumeFiles?: Record<string, VolumeFile[]>;
+  /**
+   * The pod's `persistentVolumeClaim` volumes, resolved by the agent to their bound volumes'
+   * directories on this node (volume name → mount). Runtimes that mount volumes bind-mount
+   * `path` (read-only when `readOnly`); the fake records them.
+   */
+  claimMounts?: Record<string, ClaimMount>;
+}
+
+/** A `persistentVolumeClaim` volume as the runtime mounts it. */
+export interface ClaimMount {
+  claimName: string;
+  /** The PersistentVolume bound to the claim. */
+  volumeName: string;
+  /** Its directory on this node (`hostPath.path` or `local.path` of the volume). */
+  path: string;
+  /** The pod's `persistentVolumeClaim.readOnly` (a mount's own `readOnly` adds to it). */
+  readOnly: boolean;
 }
 
 /** One file of a configMap/secret/projected volume. */

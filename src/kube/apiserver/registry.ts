@@ -17,6 +17,7 @@ import { validate } from './registry/validation.js';
 import { RegistryWatch } from './registry/watch.js';
 import { admitCreate, admitUpdate, asServed, customScaleOf, customSetReplicas, CRDS, checkCustomFields, refuseStrategic } from './registry/custom.js';
 import { markCrdTerminating } from '../apiextensions/crd.js';
+import { admitMutate, admitValidate, type AdmissionContext } from '../storage/admission.js';
 
 export { bootstrapCluster } from './registry/bootstrap.js';
 
@@ -66,6 +67,11 @@ class KubeRegistry implements Registry {
   private readonly watches = new Set<RegistryWatch>();
   private readonly log: (msg: string) => void;
   private readonly bookmarkIntervalMs: number;
+  /** What admission plugins read: the store as it is at this instant. */
+  private readonly admission: AdmissionContext = {
+    list: (res, namespace) => this.store.list(storePrefix(res, res.namespaced ? namespace : undefined)).map((e) => e.obj as KubeObject),
+    get: (res, namespace, name) => this.store.get(storeKey(res, res.namespaced ? namespace : undefined, name))?.obj as KubeObject | undefined,
+  };
 
   constructor(opts: RegistryOptions) {
     this.serviceCidr = opts.serviceCidr ?? '10.43.0.0/16';
@@ -182,8 +188,10 @@ class KubeRegistry implements Registry {
       if (res.custom || res === CRDS) admitCreate(res, candidate, opts);
       else {
         applyDefaults(candidate);
+        admitMutate(this.admission, res, candidate);
         initialStatus(candidate, () => qosClass(isObject(candidate.spec) ? candidate.spec : {}));
         validate(res, candidate);
+        admitValidate(this.admission, res, candidate);
       }
       if (this.store.get(key)) throw KubeError.alreadyExists(res, candidate.metadata.name!);
       const alloc = res === SERVICES ? allocateService(res, candidate, undefined, this.ips, this.ports) : undefined;
@@ -276,7 +284,9 @@ class KubeRegistry implements Registry {
       if (res.custom || res === CRDS) admitUpdate(res, next, cur.obj as KubeObject, opts);
       else {
         applyDefaults(next);
+        admitMutate(this.admission, res, next, cur.obj as KubeObject);
         validate(res, next, cur.obj as KubeObject);
+        admitValidate(this.admission, res, next, cur.obj as KubeObject);
       }
       const changed = res.custom ? res.custom.generationChanged(next, cur.obj as KubeObject) : !jsonEquals(next.spec, cur.obj.spec);
       if (res.generation && changed) meta.generation = (was.generation ?? 1) + 1;

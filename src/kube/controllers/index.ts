@@ -10,6 +10,9 @@ import { nodeLifecycleController } from './nodelifecycle.js';
 import type { Controller, ControllerContext } from './objects.js';
 import { replicaSetController } from './replicaset.js';
 import { serviceAccountController } from './serviceaccount.js';
+import { localVolumes } from '../storage/local-path.js';
+import { persistentVolumeController } from '../storage/pv-controller.js';
+import { resourceQuotaController } from '../storage/quota-controller.js';
 
 export interface ControllerOptions {
   log?: (m: string) => void;
@@ -19,6 +22,11 @@ export interface ControllerOptions {
   podEvictionTimeoutMs?: number;
   /** Every controller re-examines all its objects this often (default 5 min). */
   resyncMs?: number;
+  /**
+   * The nodes' data dirs (`<dataDir>/nodes`): enables the `stratus.io/local-path` provisioner
+   * (volumes in `<dir>/<node>/storage/<pv>`) and its default StorageClass `standard`.
+   */
+  localVolumesDir?: string;
 }
 
 export interface RunningControllers {
@@ -33,7 +41,8 @@ export interface RunningControllers {
 
 /**
  * The controller manager: Deployment, ReplicaSet, DaemonSet, Job, Endpoints/EndpointSlice,
- * Namespace, ServiceAccount (+ token Secrets), garbage collector and node lifecycle (+ pod GC),
+ * Namespace, ServiceAccount (+ token Secrets), garbage collector, node lifecycle (+ pod GC),
+ * PersistentVolume (+ local-path provisioner, claim/volume protection) and ResourceQuota,
  * all over one set of shared informers on the in-process API. Each controller is
  * level-triggered: informer events only enqueue keys; a sync reads the caches, acts through the
  * API with optimistic concurrency, and is retried with back-off on failure.
@@ -64,6 +73,8 @@ export function startControllers(api: KubeApi, opts: ControllerOptions = {}): Ru
     serviceAccountController(ctx),
     garbageCollector(ctx),
     nodeLifecycleController(ctx),
+    persistentVolumeController(ctx, opts.localVolumesDir ? localVolumes(opts.localVolumesDir) : undefined),
+    resourceQuotaController(ctx),
   ];
   const queues = controllers.flatMap((c) => c.queues);
   let stopped = false;

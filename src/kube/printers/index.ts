@@ -14,6 +14,7 @@ import { since } from './format.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './network.js';
 import { podPrinter } from './pods.js';
 import { crdPrinter, customPrinter } from './custom.js';
+import { limitRangePrinter, persistentVolumeClaimPrinter, persistentVolumePrinter, resourceQuotaPrinter, storageClassPrinter } from './storage.js';
 import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
 
 /**
@@ -60,6 +61,11 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   '/configmaps': configMapPrinter,
   '/secrets': secretPrinter,
   '/serviceaccounts': serviceAccountPrinter,
+  '/persistentvolumes': persistentVolumePrinter,
+  '/persistentvolumeclaims': persistentVolumeClaimPrinter,
+  '/resourcequotas': resourceQuotaPrinter,
+  '/limitranges': limitRangePrinter,
+  'storage.k8s.io/storageclasses': storageClassPrinter,
   'apps/deployments': deploymentPrinter,
   'apps/replicasets': replicaSetPrinter,
   'apps/daemonsets': daemonSetPrinter,

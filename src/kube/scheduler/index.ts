@@ -7,6 +7,9 @@ import { kubeTime, type KubeObject } from '../types.js';
 import { filterNode, unschedulableMessage, type Snapshot } from './filters.js';
 import { podRequests, type ResourceList } from './quantity.js';
 import { pickNode } from './score.js';
+import { claimsPreFilter, claimsToSelect, volumeFilter, type VolumeCaches } from '../storage/scheduling.js';
+import { SELECTED_NODE_ANNOTATION } from '../storage/binder.js';
+import { resource } from '../controllers/objects.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,14 +38,26 @@ export function startScheduler(api: KubeApi, opts: SchedulerOptions = {}): { sto
   const podInf = informers.for(R.pods);
   const nodeInf = informers.for(R.nodes);
   const nsInf = informers.for(R.namespaces);
+  // Volume binding (../storage/scheduling.ts): claims, volumes and classes.
+  const pvcInf = informers.for(resource('', 'persistentvolumeclaims'));
+  const pvInf = informers.for(resource('', 'persistentvolumes'));
+  const scInf = informers.for(resource('storage.k8s.io', 'storageclasses'));
+  const volumes: VolumeCaches = {
+    claim: (ns, name) => pvcInf.get(ns, name),
+    volume: (name) => pvInf.get(undefined, name),
+    storageClass: (name) => scInf.get(undefined, name),
+    volumes: () => pvInf.list(),
+  };
   const recorder = new EventRecorder(api, SCHEDULER_NAME, log);
   const queue = new WorkQueue('scheduler', schedule, log, 1);
   /** Pods bound by us that the pod cache doesn't show bound yet. */
   const assumed = new Map<string, { node: string; pod: KubeObject }>();
   const unschedulable = new Set<string>();
   const retryAll = () => {
-    for (const k of unschedulable) queue.add(k);
+    // Cleared first: queue.add may run a sync at once, which may mark the pod again.
+    const keys = [...unschedulable];
     unschedulable.clear();
+    for (const k of keys) queue.add(k);
   };
 
   const wanted = (pod: KubeObject) => {
@@ -71,6 +86,10 @@ export function startScheduler(api: KubeApi, opts: SchedulerOptions = {}): { sto
     const freed = type === 'DELETED' || (old && !jsonEqual(old.metadata.labels, pod.metadata.labels)) || (old && status(old).phase !== status(pod).phase);
     if (freed && unschedulable.size) retryAll();
   });
+  // A claim or volume changed (bound, provisioned, created): pods waiting on volumes may go on.
+  pvcInf.addHandler(() => unschedulable.size && retryAll());
+  pvInf.addHandler(() => unschedulable.size && retryAll());
+  scInf.addHandler(() => unschedulable.size && retryAll());
   nodeInf.addHandler((type, node, old) => {
     if (type === 'MODIFIED' && old && jsonEqual(old.spec, node.spec) && jsonEqual(old.metadata.labels, node.metadata.labels) && jsonEqual(status(old).allocatable, status(node).allocatable) && condition(old, 'Ready')?.status === condition(node, 'Ready')?.status) return;
     if (unschedulable.size) retryAll();
@@ -103,10 +122,18 @@ export function startScheduler(api: KubeApi, opts: SchedulerOptions = {}): { sto
     const pod = podInf.get(namespace, name);
     if (!pod || !wanted(pod) || assumed.has(key)) return;
     const snap = snapshot();
+    const volumeProblem = snap.nodes.length ? claimsPreFilter(pod, volumes) : undefined;
+    if (volumeProblem) {
+      unschedulable.add(key);
+      await markUnschedulable(pod, `0/${snap.nodes.length} nodes are available: ${volumeProblem}.`);
+      return;
+    }
     const reasons = new Map<string, number>();
     const feasible: KubeObject[] = [];
     for (const node of snap.nodes) {
       const why = filterNode(pod, node, snap);
+      const volumeWhy = why.length === 0 ? volumeFilter(pod, node, volumes) : undefined;
+      if (volumeWhy) why.push(volumeWhy);
       if (why.length === 0) feasible.push(node);
       for (const r of why) reasons.set(r, (reasons.get(r) ?? 0) + 1);
     }
@@ -117,6 +144,18 @@ export function startScheduler(api: KubeApi, opts: SchedulerOptions = {}): { sto
       return;
     }
     const node = pickNode(pod, feasible, snap);
+    const waiting = claimsToSelect(pod, volumes);
+    if (waiting.length) {
+      // Hand the claims to the provisioner on this node; the pod is bound once they are.
+      unschedulable.add(key);
+      for (const pvc of waiting) {
+        if (pvc.metadata.annotations?.[SELECTED_NODE_ANNOTATION] === node.metadata.name) continue;
+        await api.patch(pvcInf.res, namespace, pvc.metadata.name!, 'merge', { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: node.metadata.name! } } }).catch((err) => {
+          if (!isNotFound(err)) throw err;
+        });
+      }
+      return;
+    }
     assumed.set(key, { node: node.metadata.name!, pod });
     try {
       await api.create(R.pods, namespace, { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node.metadata.name! } }, { subresource: 'binding' });

@@ -137,12 +137,18 @@ function binds(s: CrunState, rec: SandboxRecord, cfg: ContainerConfig): OciMount
         mkdirSync(dirname(source), { recursive: true });
         writeFileSync(source, '');
       } else if (type && !existsSync(source)) throw new SpecError(`hostPath ${source} (type ${type}) does not exist on the node`);
+    } else if (v.persistentVolumeClaim) {
+      const claim = rec.claims?.[v.name];
+      if (!claim) throw new SpecError(`volume "${v.name}": persistentVolumeClaim ${JSON.stringify(v.persistentVolumeClaim)} was not resolved to a volume on this node`);
+      if (!existsSync(claim.path)) throw new SpecError(`volume "${v.name}": the directory ${claim.path} of persistent volume ${claim.volumeName} is missing on this node`);
+      source = claim.path;
+      ro = ro || claim.readOnly;
     } else if (FILE_VOLUMES.some((k) => v[k])) {
       source = s.store.path(rec.uid, 'volumes', v.name);
       ro = true;
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
-      throw new SpecError(`volume "${v.name}": ${kind} volumes are not supported by the crun runtime (use emptyDir, hostPath, configMap, secret, projected or downwardAPI)`);
+      throw new SpecError(`volume "${v.name}": ${kind} volumes are not supported by the crun runtime (use emptyDir, hostPath, persistentVolumeClaim, configMap, secret, projected or downwardAPI)`);
     }
     const src = subPathUnder(source, m.subPath);
     if (m.subPath && !existsSync(src)) mkdirSync(src, { recursive: true });

@@ -21,7 +21,7 @@ export async function runSandbox(s: CrunState, cfg: SandboxConfig): Promise<Runt
   await s.runtime();
   const ip = s.ipam.allocate(cfg.uid);
   const hostname = podHostname(cfg.hostname);
-  const rec: SandboxRecord = { uid: cfg.uid, namespace: cfg.namespace, name: cfg.name, hostname, ip, netns: '', createdAt: Date.now(), volumes: volumesOf(cfg.pod), containers: [] };
+  const rec: SandboxRecord = { uid: cfg.uid, namespace: cfg.namespace, name: cfg.name, hostname, ip, netns: '', createdAt: Date.now(), volumes: volumesOf(cfg.pod), ...(cfg.claimMounts ? { claims: cfg.claimMounts } : {}), containers: [] };
   try {
     mkdirSync(s.store.path(cfg.uid, 'etc'), { recursive: true });
     mkdirSync(s.store.path(cfg.uid, 'shm'), { recursive: true, mode: 0o1777 });

@@ -26,6 +26,8 @@ export interface SandboxRecord {
   holder?: { pid: number; startTime: string };
   /** `spec.volumes` of the pod, for the containers' mounts. */
   volumes?: unknown[];
+  /** The pod's persistentVolumeClaim volumes, resolved to directories by the agent. */
+  claims?: Record<string, { claimName: string; volumeName: string; path: string; readOnly: boolean }>;
   containers: ContainerRecord[];
 }
 

@@ -7,6 +7,7 @@ export interface Volume {
   name: string;
   emptyDir?: { medium?: string };
   hostPath?: { path: string; type?: string };
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   configMap?: unknown;
   secret?: unknown;
   projected?: unknown;

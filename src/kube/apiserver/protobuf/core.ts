@@ -366,3 +366,11 @@ export const Pod = message('Pod', {
   2: one('spec', PodSpec),
 });
 
+
+// ---- ResourceQuota (kubectl create quota) ----
+
+export const ResourceQuota = message('ResourceQuota', {
+  1: one('metadata', ObjectMeta),
+  2: one('spec', message('ResourceQuotaSpec', { 1: map('hard', 'quantity'), 2: many('scopes', 'string') })),
+  // status (3) is the controller's.
+});

@@ -1,5 +1,5 @@
 import { KubeError } from '../../errors.js';
-import { ConfigMap, Namespace, Pod, Secret, Service, ServiceAccount } from './core.js';
+import { ConfigMap, Namespace, Pod, ResourceQuota, Secret, Service, ServiceAccount } from './core.js';
 import { decodeMessage } from './decode.js';
 import { CronJob, Deployment, Eviction, Job, TokenRequest } from './groups.js';
 import { DeleteOptions } from './meta.js';
@@ -28,6 +28,7 @@ const TYPES: ReadonlyMap<string, Message> = new Map([
   ['v1 ServiceAccount', ServiceAccount],
   ['v1 Service', Service],
   ['v1 Pod', Pod],
+  ['v1 ResourceQuota', ResourceQuota],
   ['apps/v1 Deployment', Deployment],
   ['batch/v1 Job', Job],
   ['batch/v1 CronJob', CronJob],

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../types.js';
+import { storageDefaults } from '../../storage/defaults.js';
 import { arr, isObject, obj, type Json } from './util.js';
 
 /**
@@ -77,6 +78,7 @@ export function applyDefaults(o: KubeObject): void {
       defaultSecret(o);
       break;
     default:
+      storageDefaults(o);
       break;
   }
 }

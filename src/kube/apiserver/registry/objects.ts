@@ -3,6 +3,7 @@ import type { ResourceType } from '../../resources.js';
 import { apiVersionOf } from '../../resources.js';
 import { formatLabelSelector, labelSelectorFromObject } from '../../selectors.js';
 import type { KubeObject } from '../../types.js';
+import { storageInitialStatus } from '../../storage/defaults.js';
 import { isObject } from './util.js';
 
 /**
@@ -85,6 +86,7 @@ export function initialStatus(o: KubeObject, qos: () => string): void {
       o.status = { phase: 'Active' };
       break;
     default:
+      storageInitialStatus(o);
       break;
   }
 }

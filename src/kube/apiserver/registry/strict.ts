@@ -24,6 +24,8 @@ const TOP_LEVEL: Record<string, string[]> = {
   'batch/v1/Job': SPEC_STATUS,
   'discovery.k8s.io/v1/EndpointSlice': ['addressType', 'endpoints', 'ports'],
   'coordination.k8s.io/v1/Lease': ['spec'],
+  'storage.k8s.io/v1/StorageClass': ['provisioner', 'parameters', 'reclaimPolicy', 'mountOptions', 'allowVolumeExpansion', 'volumeBindingMode', 'allowedTopologies'],
+  'v1/LimitRange': ['spec'],
   'events.k8s.io/v1/Event': ['eventTime', 'series', 'reportingController', 'reportingInstance', 'action', 'reason', 'regarding', 'related', 'note', 'type', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount'],
 };
 

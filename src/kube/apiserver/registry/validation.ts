@@ -1,6 +1,7 @@
 import { KubeError } from '../../errors.js';
 import type { ResourceType } from '../../resources.js';
 import { labelKeyError, labelSelectorFromObject, labelValueError, matchesLabels } from '../../selectors.js';
+import { validateStorage } from '../../storage/validation.js';
 import type { KubeObject } from '../../types.js';
 import { arr, Causes, dns1035LabelError, dns1123LabelError, dns1123SubdomainError, isObject, jsonEquals, show, type Json } from './util.js';
 
@@ -44,6 +45,7 @@ export function validate(res: ResourceType, o: KubeObject, old?: KubeObject): vo
       if (old && res.kind === 'Secret' && o.type !== old.type) c.invalid('type', o.type, 'field is immutable');
       break;
     default:
+      validateStorage(o, old, c);
       break;
   }
   if (c.list.length) throw KubeError.invalid(res, o.metadata.name ?? o.metadata.generateName ?? '', c.list);
