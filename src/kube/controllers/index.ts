@@ -10,6 +10,7 @@ import { nodeLifecycleController } from './nodelifecycle.js';
 import type { Controller, ControllerContext } from './objects.js';
 import { replicaSetController } from './replicaset.js';
 import { serviceAccountController } from './serviceaccount.js';
+import { statefulSetController } from './statefulset.js';
 
 export interface ControllerOptions {
   log?: (m: string) => void;
@@ -58,6 +59,7 @@ export function startControllers(api: KubeApi, opts: ControllerOptions = {}): Ru
     deploymentController(ctx),
     replicaSetController(ctx),
     daemonSetController(ctx),
+    statefulSetController(ctx),
     jobController(ctx),
     endpointsController(ctx),
     namespaceController(ctx),
