@@ -1,6 +1,9 @@
 import type { KubeApi } from '../api.js';
+import type { Clock } from './clock.js';
+import { cronJobController } from './cronjob.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
+import { disruptionController } from './disruption.js';
 import { endpointsController } from './endpoints.js';
 import { garbageCollector } from './gc.js';
 import { InformerFactory, sleep } from './informer.js';
@@ -20,6 +23,8 @@ export interface ControllerOptions {
   podEvictionTimeoutMs?: number;
   /** Every controller re-examines all its objects this often (default 5 min). */
   resyncMs?: number;
+  /** Time source of the CronJob controller (tests pass a `FakeClock`). */
+  clock?: Clock;
 }
 
 export interface RunningControllers {
@@ -61,6 +66,8 @@ export function startControllers(api: KubeApi, opts: ControllerOptions = {}): Ru
     daemonSetController(ctx),
     statefulSetController(ctx),
     jobController(ctx),
+    cronJobController(ctx, opts.clock),
+    disruptionController(ctx),
     endpointsController(ctx),
     namespaceController(ctx),
     serviceAccountController(ctx),

@@ -2,6 +2,7 @@ import { KubeError } from '../../errors.js';
 import type { ResourceType } from '../../resources.js';
 import { labelKeyError, labelSelectorFromObject, labelValueError, matchesLabels } from '../../selectors.js';
 import type { KubeObject } from '../../types.js';
+import { validateCronJob, validatePodDisruptionBudget } from './validation-batch.js';
 import { arr, Causes, dns1035LabelError, dns1123LabelError, dns1123SubdomainError, isObject, jsonEquals, show, type Json } from './util.js';
 
 /**
@@ -30,6 +31,12 @@ export function validate(res: ResourceType, o: KubeObject, old?: KubeObject): vo
       workload(res, spec ?? {}, c, ['OnFailure', 'Never']);
       for (const f of ['parallelism', 'completions', 'backoffLimit']) nonNegative(spec?.[f], `spec.${f}`, c);
       if (old && !jsonEquals(spec?.selector, isObject(old.spec) ? old.spec.selector : undefined)) c.invalid('spec.selector', spec?.selector, 'field is immutable');
+      break;
+    case 'CronJob':
+      validateCronJob(o, spec ?? {}, c);
+      break;
+    case 'PodDisruptionBudget':
+      validatePodDisruptionBudget(spec ?? {}, c);
       break;
     case 'Service':
       validateService(spec ?? {}, c);
