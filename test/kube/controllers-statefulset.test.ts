@@ -181,3 +181,19 @@ test('StatefulSet Parallel creates all members at once; partition keeps low ordi
   await api.delete(R.statefulsets, 'default', 'par');
   await eventually(async () => (await api.list(PVCS, 'default')).items.length === 0, 5000, 'claims deleted with the set');
 });
+
+test('StatefulSet validation: policies, partition, claim template names, immutable spec fields', async (t) => {
+  const { api } = await controllerCluster(t, { kubelet: false, nodes: 0 });
+  const invalid = async (p: Promise<unknown>) => {
+    const err = await p.then(() => undefined, (e: Error & { code?: number }) => e);
+    assert.equal(err?.code, 422, String(err));
+    return err!.message;
+  };
+  assert.match(await invalid(api.create(R.statefulsets, 'default', sts('v', 1, { podManagementPolicy: 'Random' }))), /spec\.podManagementPolicy: Unsupported value: "Random": supported values: "OrderedReady", "Parallel"/);
+  assert.match(await invalid(api.create(R.statefulsets, 'default', sts('v', 1, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: -1 } } }))), /spec\.updateStrategy\.rollingUpdate\.partition: Invalid value: -1: must be greater than or equal to 0/);
+  assert.match(await invalid(api.create(R.statefulsets, 'default', sts('v', 1, { volumeClaimTemplates: [{ spec: {} }] }))), /spec\.volumeClaimTemplates\[0\]\.metadata\.name: Required value/);
+  await api.create(R.statefulsets, 'default', sts('v', 1));
+  assert.match(await invalid(api.patch(R.statefulsets, 'default', 'v', 'merge', { spec: { serviceName: 'other' } })), /spec: Forbidden: updates to statefulset spec for fields other than 'replicas'/);
+  const scaled = await api.patch(R.statefulsets, 'default', 'v', 'merge', { spec: { replicas: 2, minReadySeconds: 5 } });
+  assert.equal((scaled.spec as Json).replicas, 2);
+});

@@ -118,7 +118,7 @@ export function statefulSetController(ctx: ControllerContext): Controller {
 
     if (!rolling) return;
     // Rolling update, highest ordinal first, within maxUnavailable.
-    const maxUnavailable = Math.max(1, intOrPercent(ru.maxUnavailable ?? 1, replicas, false));
+    const maxUnavailable = Math.max(1, intOrPercent(ru.maxUnavailable ?? 1, replicas, true));
     let unavailable = 0;
     for (let ord = start; ord < end; ord++) {
       const pod = byOrdinal.get(ord);

@@ -1,10 +1,41 @@
 import { parseSchedule, validTimeZone } from '../../controllers/cron-schedule.js';
 import { labelSelectorFromObject } from '../../selectors.js';
 import type { KubeObject } from '../../types.js';
-import { isObject, type Causes, type Json } from './util.js';
+import { isObject, jsonEquals, type Causes, type Json } from './util.js';
 import { validatePodSpec } from './validation.js';
 
-/** Validation of batch/v1 CronJob and policy/v1 PodDisruptionBudget (upstream wording). */
+/** Validation of apps/v1 StatefulSet specifics, batch/v1 CronJob and policy/v1 PodDisruptionBudget (upstream wording). */
+
+/** Spec fields of a StatefulSet that may change after creation. */
+const STS_MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'revisionHistoryLimit'];
+
+export function validateStatefulSet(spec: Json, old: Json | undefined, c: Causes): void {
+  const policy = spec.podManagementPolicy;
+  if (policy !== undefined && policy !== 'OrderedReady' && policy !== 'Parallel') c.notSupported('spec.podManagementPolicy', policy, ['OrderedReady', 'Parallel']);
+  const strategy = isObject(spec.updateStrategy) ? spec.updateStrategy : {};
+  if (strategy.type !== undefined && strategy.type !== 'RollingUpdate' && strategy.type !== 'OnDelete') c.notSupported('spec.updateStrategy.type', strategy.type, ['OnDelete', 'RollingUpdate']);
+  if (strategy.type === 'OnDelete' && isObject(strategy.rollingUpdate)) c.invalid('spec.updateStrategy.rollingUpdate', strategy.rollingUpdate, 'only allowed for updateStrategy \'RollingUpdate\'');
+  const ru = isObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
+  if (ru.partition !== undefined && (typeof ru.partition !== 'number' || !Number.isInteger(ru.partition) || ru.partition < 0)) c.invalid('spec.updateStrategy.rollingUpdate.partition', ru.partition, 'must be greater than or equal to 0');
+  intOrPercent(ru.maxUnavailable, 'spec.updateStrategy.rollingUpdate.maxUnavailable', c);
+  if (ru.maxUnavailable === 0 || ru.maxUnavailable === '0%') c.invalid('spec.updateStrategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'must be greater than 0');
+  const retention = isObject(spec.persistentVolumeClaimRetentionPolicy) ? spec.persistentVolumeClaimRetentionPolicy : {};
+  for (const f of ['whenDeleted', 'whenScaled']) {
+    const v = retention[f];
+    if (v !== undefined && v !== 'Retain' && v !== 'Delete') c.notSupported(`spec.persistentVolumeClaimRetentionPolicy.${f}`, v, ['Retain', 'Delete']);
+  }
+  const claims = Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [];
+  claims.forEach((t, i) => {
+    const name = isObject(t) && isObject(t.metadata) ? t.metadata.name : undefined;
+    if (typeof name !== 'string' || name === '') c.required(`spec.volumeClaimTemplates[${i}].metadata.name`);
+  });
+  if (old) {
+    const changed = Object.keys({ ...old, ...spec }).filter((k) => !STS_MUTABLE.includes(k) && !jsonEquals(spec[k] ?? null, old[k] ?? null));
+    if (changed.length) {
+      c.forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
+    }
+  }
+}
 
 /** Job names `<cronjob>-<minutes>` must stay within 63 characters: upstream's limit of 52. */
 const CRONJOB_NAME_MAX = 52;
