@@ -107,6 +107,8 @@ export const RESOURCES: readonly ResourceType[] = [
   def('apps', 'v1', 'statefulsets', 'StatefulSet', true, { short: ['sts'], categories: ['all'], subs: [STATUS, SCALE], generation: true }),
   def('apps', 'v1', 'controllerrevisions', 'ControllerRevision', true),
   def('batch', 'v1', 'jobs', 'Job', true, { categories: ['all'], subs: [STATUS], generation: true }),
+  def('batch', 'v1', 'cronjobs', 'CronJob', true, { short: ['cj'], categories: ['all'], subs: [STATUS], generation: true }),
+  def('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, { short: ['pdb'], subs: [STATUS], generation: true }),
   def('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   def('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   def('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false, { short: ['sc'] }),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { leftovers } from '../../src/dataplane/cleanup.js';
 import { startKubeCluster, type KubeCluster } from '../../src/kube/cluster.js';
+import type { ControllerOptions } from '../../src/kube/controllers/index.js';
 import { cleanEnv, run, type RunResult } from './proc.js';
 import { pollUntil } from './poll.js';
 
@@ -110,6 +111,8 @@ export interface TestKubeOptions {
    * and reported as a failure.
    */
   realNodes?: boolean;
+  /** Controller options (e.g. a `FakeClock` for CronJobs). */
+  controllers?: ControllerOptions;
 }
 
 /** What a real-node cluster of `dataDir` left behind (empty lists when nothing). */
@@ -152,6 +155,7 @@ export async function startTestKube(t: TestContext, opts: TestKubeOptions = {}):
     nodes: opts.nodes ?? 2,
     kubeVersion: opts.kubeVersion,
     realNodes: opts.realNodes,
+    controllers: opts.controllers,
     log: (l) => {
       logLines.push(l);
       if (logLines.length > 2000) logLines.splice(0, 1000);

@@ -227,15 +227,12 @@ export async function handleResource(ctx: ResourceContext, rt: ResourceRoute): P
     }
     if (r.resource === 'pods' && subresource === 'eviction') {
       if (method !== 'POST') throw KubeError.methodNotAllowed();
-      const body = await objectBody(req);
-      const opts: DeleteOptions = { user: ctx.user };
-      const del = body?.deleteOptions as DeleteOptions | undefined;
-      if (del && typeof del === 'object') {
-        if (del.gracePeriodSeconds !== undefined) opts.gracePeriodSeconds = del.gracePeriodSeconds;
-        if (del.propagationPolicy) opts.propagationPolicy = del.propagationPolicy;
-      }
-      if (dryRun(query)) opts.dryRun = true;
-      await api.delete(r, namespace, name, opts);
+      const body = (await objectBody(req)) ?? {};
+      if (body.kind !== undefined && body.kind !== 'Eviction') throw KubeError.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (Eviction)`);
+      const meta = body.metadata && typeof body.metadata === 'object' ? (body.metadata as Record<string, unknown>) : {};
+      if (meta.name !== undefined && meta.name !== '' && meta.name !== name) throw KubeError.badRequest('name in URL does not match name in Eviction object');
+      // The registry checks the pod's disruption budgets (429 when one would be violated).
+      await api.create(r, namespace, { ...body, metadata: { ...meta, name, namespace } } as KubeObject, writeOptions(ctx, 'eviction'));
       sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       return 201;
     }

@@ -8,6 +8,7 @@ import { copy, KubeStore, type Entry } from '../store/store.js';
 import { kubeTime, type KubeList, type KubeObject, type Status, type WatchEvent } from '../types.js';
 import { ClusterIpAllocator, NodePortAllocator } from './registry/allocators.js';
 import { applyDefaults, qosClass } from './registry/defaults.js';
+import { budgetForEviction } from './registry/eviction.js';
 import { listEntries, toList } from './registry/list.js';
 import { bodyFor, hasScale, initialStatus, intOrUndefined, scaleOf } from './registry/objects.js';
 import { allocateService, heldBy, type ServiceAllocation } from './registry/services.js';
@@ -52,6 +53,7 @@ export async function openRegistry(opts: RegistryOptions): Promise<Registry> {
 
 const SERVICES = RESOURCES.find((r) => r.resource === 'services')!;
 const NAMESPACES = RESOURCES.find((r) => r.resource === 'namespaces')!;
+const PDBS = RESOURCES.find((r) => r.resource === 'poddisruptionbudgets')!;
 const POLICIES = ['Background', 'Foreground', 'Orphan'];
 
 /**
@@ -491,13 +493,17 @@ class KubeRegistry implements Registry {
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
   }
 
-  /** POST pods/<name>/eviction: a graceful delete (no disruption budgets here). */
+  /** POST pods/<name>/eviction: a graceful delete that respects PodDisruptionBudgets (see `budgetForEviction`). */
   private evict(namespace: string | undefined, body: KubeObject, opts: WriteOptions): KubeObject {
     const pods = RESOURCES.find((r) => r.resource === 'pods')!;
     const name = isObject(body?.metadata) && typeof body.metadata.name === 'string' ? body.metadata.name : undefined;
     if (!name) throw KubeError.badRequest('Eviction: metadata.name (the pod) is required');
     const del = isObject(body.deleteOptions) ? (body.deleteOptions as DeleteOptions) : {};
+    const pod = this.load(pods, namespace, name);
+    const budget = budgetForEviction(pod.obj, this.store.list(storePrefix(PDBS, namespace)), Date.now());
+    // Delete first: a failed precondition must not use up the budget (all of this is synchronous).
     this.deleteSync(pods, namespace, name, { ...del, dryRun: opts.dryRun });
+    if (budget && !opts.dryRun) this.store.update(budget.key, budget.next);
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
   }
 

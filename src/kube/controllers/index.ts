@@ -1,6 +1,9 @@
 import type { KubeApi } from '../api.js';
+import type { Clock } from './clock.js';
+import { cronJobController } from './cronjob.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
+import { disruptionController } from './disruption.js';
 import { endpointsController } from './endpoints.js';
 import { garbageCollector } from './gc.js';
 import { InformerFactory, sleep } from './informer.js';
@@ -13,6 +16,7 @@ import { serviceAccountController } from './serviceaccount.js';
 import { localVolumes } from '../storage/local-path.js';
 import { persistentVolumeController } from '../storage/pv-controller.js';
 import { resourceQuotaController } from '../storage/quota-controller.js';
+import { statefulSetController } from './statefulset.js';
 
 export interface ControllerOptions {
   log?: (m: string) => void;
@@ -27,6 +31,8 @@ export interface ControllerOptions {
    * (volumes in `<dir>/<node>/storage/<pv>`) and its default StorageClass `standard`.
    */
   localVolumesDir?: string;
+  /** Time source of the CronJob controller (tests pass a `FakeClock`). */
+  clock?: Clock;
 }
 
 export interface RunningControllers {
@@ -67,7 +73,10 @@ export function startControllers(api: KubeApi, opts: ControllerOptions = {}): Ru
     deploymentController(ctx),
     replicaSetController(ctx),
     daemonSetController(ctx),
+    statefulSetController(ctx),
     jobController(ctx),
+    cronJobController(ctx, opts.clock),
+    disruptionController(ctx),
     endpointsController(ctx),
     namespaceController(ctx),
     serviceAccountController(ctx),

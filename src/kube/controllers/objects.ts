@@ -43,6 +43,7 @@ export const R = {
   deployments: resource('apps', 'deployments'),
   replicasets: resource('apps', 'replicasets'),
   daemonsets: resource('apps', 'daemonsets'),
+  statefulsets: resource('apps', 'statefulsets'),
   controllerrevisions: resource('apps', 'controllerrevisions'),
   jobs: resource('batch', 'jobs'),
   endpointslices: resource('discovery.k8s.io', 'endpointslices'),

@@ -5,7 +5,7 @@ import { controllerRef, isConflict, num, ownerRefTo, R, type Json } from './obje
 export const REVISION_HASH = 'controller-revision-hash';
 
 /**
- * ControllerRevisions of a DaemonSet (`kubectl rollout history/undo daemonset` reads them):
+ * ControllerRevisions of a DaemonSet or StatefulSet (`kubectl rollout history/undo` reads them):
  * one per template, named `<ds>-<hash>`, `data` the strategic patch that restores the template,
  * `revision` increasing; the current template's revision is bumped to the highest when an old
  * template comes back. Revisions beyond `historyLimit` that no live pod uses are deleted.
@@ -33,7 +33,8 @@ export async function syncRevisions(api: KubeApi, owner: KubeObject, template: J
     await api.update(R.controllerrevisions, ns, name, { ...current, revision: maxRev + 1 });
   }
   const inUse = new Set(pods.map((p) => p.metadata.labels?.[REVISION_HASH]));
-  const old = list.filter((cr) => cr.metadata.name !== name && !inUse.has(cr.metadata.labels?.[REVISION_HASH])).sort((a, b) => num(a.revision, 0) - num(b.revision, 0));
+  // DaemonSet pods carry the hash, StatefulSet pods the revision's name.
+  const old = list.filter((cr) => cr.metadata.name !== name && !inUse.has(cr.metadata.labels?.[REVISION_HASH]) && !inUse.has(cr.metadata.name)).sort((a, b) => num(a.revision, 0) - num(b.revision, 0));
   for (const cr of old.slice(0, Math.max(0, old.length - historyLimit))) {
     await api.delete(R.controllerrevisions, ns, cr.metadata.name!).catch(() => undefined);
   }

@@ -15,6 +15,7 @@ import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './networ
 import { podPrinter } from './pods.js';
 import { crdPrinter, customPrinter } from './custom.js';
 import { limitRangePrinter, persistentVolumeClaimPrinter, persistentVolumePrinter, resourceQuotaPrinter, storageClassPrinter } from './storage.js';
+import { cronJobPrinter, podDisruptionBudgetPrinter } from './policy.js';
 import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
 
 /**
@@ -72,6 +73,8 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'apps/statefulsets': statefulSetPrinter,
   'apps/controllerrevisions': controllerRevisionPrinter,
   'batch/jobs': jobPrinter,
+  'batch/cronjobs': cronJobPrinter,
+  'policy/poddisruptionbudgets': podDisruptionBudgetPrinter,
   'discovery.k8s.io/endpointslices': endpointSlicePrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'events.k8s.io/events': eventPrinter,

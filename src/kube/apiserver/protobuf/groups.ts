@@ -68,6 +68,17 @@ export const Eviction = message('Eviction', {
   2: one('deleteOptions', DeleteOptions),
 });
 
+/** `kubectl create poddisruptionbudget` (policy/v1 generated.proto). */
+export const PodDisruptionBudget = message('PodDisruptionBudget', {
+  1: one('metadata', ObjectMeta),
+  2: one('spec', message('PodDisruptionBudgetSpec', {
+    1: ptr('minAvailable', 'intOrString'),
+    2: one('selector', LabelSelector),
+    3: ptr('maxUnavailable', 'intOrString'),
+    4: ptr('unhealthyPodEvictionPolicy', 'string'),
+  })),
+});
+
 export const TokenRequest = message('TokenRequest', {
   1: one('metadata', ObjectMeta),
   2: one('spec', message('TokenRequestSpec', {

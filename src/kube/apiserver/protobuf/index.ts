@@ -1,7 +1,7 @@
 import { KubeError } from '../../errors.js';
 import { ConfigMap, Namespace, Pod, ResourceQuota, Secret, Service, ServiceAccount } from './core.js';
 import { decodeMessage } from './decode.js';
-import { CronJob, Deployment, Eviction, Job, TokenRequest } from './groups.js';
+import { CronJob, Deployment, Eviction, Job, PodDisruptionBudget, TokenRequest } from './groups.js';
 import { DeleteOptions } from './meta.js';
 import type { Message } from './schema.js';
 import { WireError, WireReader, WireType } from './wire.js';
@@ -33,6 +33,7 @@ const TYPES: ReadonlyMap<string, Message> = new Map([
   ['batch/v1 Job', Job],
   ['batch/v1 CronJob', CronJob],
   ['policy/v1 Eviction', Eviction],
+  ['policy/v1 PodDisruptionBudget', PodDisruptionBudget],
   ['authentication.k8s.io/v1 TokenRequest', TokenRequest],
 ]);
 
@@ -118,7 +119,7 @@ export function decodeProtobufBody(body: Uint8Array): Record<string, unknown> {
   }
   const table = tableFor(env.apiVersion, env.kind);
   if (!table) {
-    throw new KubeError(415, 'UnsupportedMediaType', `this server decodes protobuf request bodies only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Job, CronJob, Eviction, TokenRequest and DeleteOptions, not ${env.apiVersion} ${env.kind}: ${HINT}`);
+    throw new KubeError(415, 'UnsupportedMediaType', `this server decodes protobuf request bodies only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Job, CronJob, PodDisruptionBudget, Eviction, TokenRequest and DeleteOptions, not ${env.apiVersion} ${env.kind}: ${HINT}`);
   }
   try {
     return withType(decodeMessage(table, env.raw), env);

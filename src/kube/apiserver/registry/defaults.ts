@@ -63,6 +63,16 @@ export function applyDefaults(o: KubeObject): void {
     case 'batch/v1/Job':
       defaultJob(o);
       break;
+    case 'batch/v1/CronJob': {
+      const s = obj(o, 'spec');
+      s.concurrencyPolicy ??= 'Allow';
+      s.suspend ??= false;
+      s.successfulJobsHistoryLimit ??= 3;
+      s.failedJobsHistoryLimit ??= 1;
+      const template = obj(obj(obj(s, 'jobTemplate'), 'spec'), 'template');
+      defaultPodSpec(obj(template, 'spec'));
+      break;
+    }
     case 'v1/Service':
       defaultService(obj(o, 'spec'));
       break;

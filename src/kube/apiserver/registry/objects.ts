@@ -77,7 +77,11 @@ export function initialStatus(o: KubeObject, qos: () => string): void {
     case 'DaemonSet':
     case 'StatefulSet':
     case 'Job':
+    case 'CronJob':
       o.status = {};
+      break;
+    case 'PodDisruptionBudget':
+      o.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
       break;
     case 'Service':
       o.status = { loadBalancer: {} };

@@ -3,6 +3,7 @@ import type { ResourceType } from '../../resources.js';
 import { labelKeyError, labelSelectorFromObject, labelValueError, matchesLabels } from '../../selectors.js';
 import { validateStorage } from '../../storage/validation.js';
 import type { KubeObject } from '../../types.js';
+import { validateCronJob, validatePodDisruptionBudget, validateStatefulSet } from './validation-workloads.js';
 import { arr, Causes, dns1035LabelError, dns1123LabelError, dns1123SubdomainError, isObject, jsonEquals, show, type Json } from './util.js';
 
 /**
@@ -26,11 +27,18 @@ export function validate(res: ResourceType, o: KubeObject, old?: KubeObject): vo
     case 'StatefulSet':
       workload(res, spec ?? {}, c, ['Always']);
       if (old && !jsonEquals(spec?.selector, isObject(old.spec) ? old.spec.selector : undefined)) c.invalid('spec.selector', spec?.selector, 'field is immutable');
+      if (res.kind === 'StatefulSet') validateStatefulSet(spec ?? {}, old && isObject(old.spec) ? old.spec : undefined, c);
       break;
     case 'Job':
       workload(res, spec ?? {}, c, ['OnFailure', 'Never']);
       for (const f of ['parallelism', 'completions', 'backoffLimit']) nonNegative(spec?.[f], `spec.${f}`, c);
       if (old && !jsonEquals(spec?.selector, isObject(old.spec) ? old.spec.selector : undefined)) c.invalid('spec.selector', spec?.selector, 'field is immutable');
+      break;
+    case 'CronJob':
+      validateCronJob(o, spec ?? {}, c);
+      break;
+    case 'PodDisruptionBudget':
+      validatePodDisruptionBudget(spec ?? {}, c);
       break;
     case 'Service':
       validateService(spec ?? {}, c);
