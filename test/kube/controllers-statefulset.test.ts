@@ -1,11 +1,24 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
 import type { KubeApi } from '../../src/kube/api.js';
 import { R } from '../../src/kube/controllers/objects.js';
 import { PVCS } from '../../src/kube/controllers/statefulset-pods.js';
 import { eventually, runPod } from '../../src/kube/controllers/testing.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import { controllerCluster } from '../support/kube-controllers.js';
+
+/**
+ * A controller cluster with the local-path provisioner (its default StorageClass), so the claims
+ * of volumeClaimTemplates bind and their pods schedule, as on a real cluster.
+ */
+async function withStorage(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-sts-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return controllerCluster(t, { controllers: { localVolumesDir: dir } });
+}
 
 type Json = Record<string, any>;
 
@@ -43,7 +56,7 @@ async function recordPods(api: KubeApi, app: string, t: { after(fn: () => void):
 }
 
 test('StatefulSet OrderedReady: one member at a time, each Ready before the next; identity, claims, revisions and status', async (t) => {
-  const { api, kubelet, idle } = await controllerCluster(t);
+  const { api, kubelet, idle } = await withStorage(t);
   kubelet!.ready = false;
   const claimTemplate = { metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
   await api.create(R.statefulsets, 'default', sts('web', 3, { volumeClaimTemplates: [claimTemplate] }));
@@ -90,7 +103,7 @@ test('StatefulSet OrderedReady: one member at a time, each Ready before the next
 });
 
 test('StatefulSet rolling update goes highest ordinal first; scale down removes the highest first; deleted and failed members come back', async (t) => {
-  const { api, idle } = await controllerCluster(t);
+  const { api, idle } = await withStorage(t);
   await api.create(R.statefulsets, 'default', sts('db', 3));
   const first = await eventually(async () => {
     const s = await stsStatus(api, 'db');
@@ -130,7 +143,7 @@ test('StatefulSet rolling update goes highest ordinal first; scale down removes 
 });
 
 test('StatefulSet Parallel creates all members at once; partition keeps low ordinals; OnDelete waits for deletes; whenScaled=Delete removes claims', async (t) => {
-  const { api, kubelet, idle } = await controllerCluster(t);
+  const { api, kubelet, idle } = await withStorage(t);
   kubelet!.ready = false;
   await api.create(
     R.statefulsets,
