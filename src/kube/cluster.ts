@@ -174,7 +174,7 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       if (real.runtime.kind === 'fake') notes.push(`pods run on the FAKE runtime over the real network: ${real.runtime.why}`);
     }
 
-    const controllers = startControllers(registry, { log, localVolumesDir: join(opts.dataDir, 'nodes'), ...opts.controllers });
+    const controllers = startControllers(registry, { log, localVolumesDir: join(opts.dataDir, 'nodes'), catalog, ...opts.controllers });
     stops.push(() => controllers.stop());
     const scheduler = startScheduler(registry, { log });
     stops.push(() => scheduler.stop());

@@ -1,4 +1,4 @@
-import { RESOURCES, resourceForKind, type ResourceType } from '../resources.js';
+import { resourceForKind, type ResourceType } from '../resources.js';
 import type { KubeObject, OwnerReference } from '../types.js';
 import type { Informer } from './informer.js';
 import { objectKey, splitKey } from './informer.js';
@@ -8,7 +8,7 @@ import { WorkQueue } from './queue.js';
 const FOREGROUND = 'foregroundDeletion';
 
 /**
- * Garbage collector over every resource type of the table (events excepted):
+ * Garbage collector over every kind the cluster serves, custom ones included (events excepted):
  * - Background: an object whose owners (by uid) are all gone is deleted; one that lost only
  *   some owners has the dangling references removed. "Gone" is confirmed with a live GET before
  *   deleting, so an owner the caches haven't seen yet is never mistaken for a missing one.
@@ -18,8 +18,7 @@ const FOREGROUND = 'foregroundDeletion';
  * - Orphan is done by the registry at delete time.
  */
 export function garbageCollector(ctx: ControllerContext): Controller {
-  const types = RESOURCES.filter((r) => r.resource !== 'events');
-  const informers = new Map<string, Informer>(types.map((r) => [resId(r), ctx.informers.for(r)]));
+  const informers = new Map<string, Informer>();
   /** uid → where the object lives. */
   const byUid = new Map<string, { res: ResourceType; key: string }>();
   /** owner uid → dependents (`<resId>|<key>`). */
@@ -27,8 +26,21 @@ export function garbageCollector(ctx: ControllerContext): Controller {
   const attempt = new WorkQueue('garbagecollector', processDependent, ctx.log, 2);
   const owners = new WorkQueue('garbagecollector-foreground', processOwner, ctx.log, 2);
 
-  for (const res of types) {
-    informers.get(resId(res))!.addHandler((type, obj, old) => {
+  /** Follows the kinds the cluster serves: custom kinds of CRDs join (and leave) at run time. */
+  function syncKinds(): void {
+    const now = new Map(ctx.kinds().filter((r) => r.resource !== 'events').map((r) => [resId(r), r]));
+    for (const [id, res] of now) if (!informers.has(id)) watchKind(res);
+    for (const [id, inf] of informers) {
+      if (now.has(id)) continue;
+      informers.delete(id);
+      void ctx.informers.drop(inf.res);
+    }
+  }
+
+  function watchKind(res: ResourceType): void {
+    const inf = ctx.informers.for(res);
+    informers.set(resId(res), inf);
+    inf.addHandler((type, obj, old) => {
       const id = `${resId(res)}|${objectKey(obj)}`;
       const uid = obj.metadata.uid!;
       for (const r of old?.metadata.ownerReferences ?? []) dependents.get(r.uid)?.delete(id);
@@ -53,15 +65,19 @@ export function garbageCollector(ctx: ControllerContext): Controller {
       if (obj.metadata.deletionTimestamp && obj.metadata.finalizers?.includes(FOREGROUND)) owners.add(id);
     });
   }
+  syncKinds();
+  const unsubscribe = ctx.onKindsChange(syncKinds);
 
   function ownerChanged(uid: string): void {
     const where = byUid.get(uid);
     if (where) owners.add(`${resId(where.res)}|${where.key}`);
   }
 
-  function lookup(id: string): { res: ResourceType; obj: KubeObject | undefined } {
+  /** The kind and cached object of a dependent id; neither once the kind is no longer served. */
+  function lookup(id: string): { res?: ResourceType; obj?: KubeObject } {
     const bar = id.indexOf('|');
-    const inf = informers.get(id.slice(0, bar))!;
+    const inf = informers.get(id.slice(0, bar));
+    if (!inf) return {};
     const { namespace, name } = splitKey(id.slice(bar + 1));
     return { res: inf.res, obj: inf.get(namespace, name) };
   }
@@ -69,7 +85,7 @@ export function garbageCollector(ctx: ControllerContext): Controller {
   /** Whether the owner named by `ref` exists with that uid (live GET when the caches don't know it). */
   async function ownerExists(dep: KubeObject, ref: OwnerReference): Promise<boolean> {
     if (byUid.has(ref.uid)) return true;
-    const res = resourceForKind(ref.apiVersion, ref.kind);
+    const res = resourceForKind(ref.apiVersion, ref.kind, ctx.kinds());
     if (!res) return true; // A kind we don't serve: never collect on a guess.
     try {
       const owner = await ctx.api.get(res, res.namespaced ? dep.metadata.namespace : undefined, ref.name);
@@ -82,7 +98,7 @@ export function garbageCollector(ctx: ControllerContext): Controller {
 
   async function processDependent(id: string): Promise<void> {
     const { res, obj: cached } = lookup(id);
-    if (!cached || cached.metadata.deletionTimestamp || !cached.metadata.ownerReferences?.length) return;
+    if (!res || !cached || cached.metadata.deletionTimestamp || !cached.metadata.ownerReferences?.length) return;
     // The caches of different types advance independently (an Orphan delete strips references
     // before the owner's DELETED event arrives): decide on the live object.
     let obj: KubeObject;
@@ -121,12 +137,12 @@ export function garbageCollector(ctx: ControllerContext): Controller {
 
   async function processOwner(id: string): Promise<void> {
     const { res, obj } = lookup(id);
-    if (!obj || !obj.metadata.deletionTimestamp || !obj.metadata.finalizers?.includes(FOREGROUND)) return;
+    if (!res || !obj || !obj.metadata.deletionTimestamp || !obj.metadata.finalizers?.includes(FOREGROUND)) return;
     const uid = obj.metadata.uid!;
     let blocking = 0;
     for (const depId of [...(dependents.get(uid) ?? [])]) {
       const { res: depRes, obj: dep } = lookup(depId);
-      if (!dep) continue;
+      if (!depRes || !dep) continue;
       const ref = dep.metadata.ownerReferences?.find((r) => r.uid === uid);
       if (!ref) continue;
       if (ref.blockOwnerDeletion) blocking++;
@@ -159,6 +175,7 @@ export function garbageCollector(ctx: ControllerContext): Controller {
       }
     },
     stop() {
+      unsubscribe();
       attempt.stop();
       owners.stop();
     },

@@ -1,5 +1,6 @@
 import type { KubeApi } from '../api.js';
 import type { Clock } from './clock.js';
+import { RESOURCES, type ResourceCatalog } from '../resources.js';
 import { cronJobController } from './cronjob.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
@@ -33,6 +34,11 @@ export interface ControllerOptions {
   localVolumesDir?: string;
   /** Time source of the CronJob controller (tests pass a `FakeClock`). */
   clock?: Clock;
+  /**
+   * The cluster's kinds with the custom ones of CRDs: the garbage collector and the namespace
+   * controller then cover custom objects too. Without it, only the static table.
+   */
+  catalog?: ResourceCatalog;
 }
 
 export interface RunningControllers {
@@ -65,6 +71,8 @@ export function startControllers(api: KubeApi, opts: ControllerOptions = {}): Ru
     api,
     informers,
     log,
+    kinds: () => opts.catalog?.all() ?? RESOURCES,
+    onKindsChange: (listener) => opts.catalog?.onChange(listener) ?? (() => undefined),
     resyncMs: opts.resyncMs ?? 300_000,
     nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? 40_000,
     podEvictionTimeoutMs: opts.podEvictionTimeoutMs ?? 300_000,

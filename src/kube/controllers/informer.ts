@@ -156,6 +156,7 @@ export class Informer {
 /** One informer per resource type, shared by every controller of the process. */
 export class InformerFactory {
   private readonly informers = new Map<string, Informer>();
+  private started = false;
 
   constructor(
     private readonly api: KubeApi,
@@ -168,11 +169,22 @@ export class InformerFactory {
     if (!inf) {
       inf = new Informer(this.api, res, this.log);
       this.informers.set(id, inf);
+      // A kind that appears later (a CRD's) gets an informer that starts at once.
+      if (this.started) inf.start();
     }
     return inf;
   }
 
+  /** Stops and forgets the informer of a kind that is no longer served. */
+  async drop(res: ResourceType): Promise<void> {
+    const id = `${res.group}/${res.resource}`;
+    const inf = this.informers.get(id);
+    this.informers.delete(id);
+    await inf?.stop();
+  }
+
   start(): void {
+    this.started = true;
     for (const inf of this.informers.values()) inf.start();
   }
 

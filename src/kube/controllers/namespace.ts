@@ -1,4 +1,4 @@
-import { RESOURCES, qualifiedResource } from '../resources.js';
+import { qualifiedResource } from '../resources.js';
 import { kubeTime, type KubeObject } from '../types.js';
 import { objectKey } from './informer.js';
 import { isNotFound, jsonEqual, R, setCondition, status, updateWithRetry, type Condition, type Controller, type ControllerContext, type Json } from './objects.js';
@@ -14,7 +14,11 @@ import { WorkQueue } from './queue.js';
 export function namespaceController(ctx: ControllerContext): Controller {
   const nsInf = ctx.informers.for(R.namespaces);
   const queue = new WorkQueue('namespace', sync, ctx.log);
-  const namespaced = RESOURCES.filter((r) => r.namespaced && r.verbs.includes('deletecollection'));
+  /** Namespaced kinds, custom ones included; one entry per group/resource (a CRD may serve several versions). */
+  const namespaced = () => {
+    const seen = new Set<string>();
+    return ctx.kinds().filter((r) => r.namespaced && r.verbs.includes('deletecollection') && !seen.has(`${r.group}/${r.resource}`) && seen.add(`${r.group}/${r.resource}`));
+  };
 
   nsInf.addHandler((_t, ns) => {
     if (ns.metadata.deletionTimestamp) queue.add(objectKey(ns));
@@ -25,7 +29,7 @@ export function namespaceController(ctx: ControllerContext): Controller {
     if (!ns?.metadata.deletionTimestamp) return;
     const remaining: string[] = [];
     let total = 0;
-    for (const res of namespaced) {
+    for (const res of namespaced()) {
       const list = await ctx.api.list(res, name);
       const live = list.items.filter((o) => o.metadata.namespace === name);
       if (live.length === 0) continue;

@@ -11,6 +11,10 @@ import type { WorkQueue } from './queue.js';
 export interface ControllerContext {
   api: KubeApi;
   informers: InformerFactory;
+  /** The kinds the cluster serves now, custom ones included (the static table without a catalog). */
+  kinds(): readonly ResourceType[];
+  /** Calls `listener` when kinds come or go (CRDs); returns the unsubscribe function. */
+  onKindsChange(listener: () => void): () => void;
   log: (m: string) => void;
   resyncMs: number;
   nodeMonitorGracePeriodMs: number;
