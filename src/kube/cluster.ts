@@ -6,6 +6,7 @@ import { createAuthenticator, loadOrCreateTokens } from './apiserver/auth.js';
 import { loadOrCreateSigningKey } from './apiserver/jwt.js';
 import { loadOrCreatePki, serverSans } from './apiserver/pki.js';
 import { createServiceAccountTokens } from './apiserver/sa-tokens.js';
+import { bootstrapRbac, startRbac } from './apiserver/rbac/index.js';
 import { bootstrapCluster, openRegistry } from './apiserver/registry.js';
 import { createApiServer, DEFAULT_KUBE_VERSION } from './apiserver/server.js';
 import { streamHooks } from './apiserver/stream-hooks.js';
@@ -134,6 +135,11 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
     stops.push(() => registry.close());
     step('store opened');
 
+    await bootstrapRbac(registry);
+    const rbac = await startRbac(registry, { log });
+    stops.push(async () => rbac.stop());
+    step('RBAC policy loaded');
+
     // Agents of real nodes serve their API on loopback (their InternalIP lives in a namespace).
     const localAgents = new Map<string, number>();
     const saTokens = createServiceAccountTokens({ api: registry, key: signingKey });
@@ -141,6 +147,7 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       api: registry,
       tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert },
       authenticator: createAuthenticator({ tokens, api: registry, serviceAccountTokens: saTokens }),
+      authorizer: rbac,
       tokens: saTokens,
       kubeVersion,
       streams: opts.realNodes ? localAgentHooks({ api: registry, nodeTokens: tokens.nodes, local: localAgents, log }) : streamHooks({ api: registry, nodeTokens: tokens.nodes, log }),

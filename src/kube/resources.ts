@@ -102,6 +102,15 @@ export const RESOURCES: readonly ResourceType[] = [
   def('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   def('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   def('events.k8s.io', 'v1', 'events', 'Event', true, { short: ['ev'] }),
+  def('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  def('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+  def('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  def('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  def('authorization.k8s.io', 'v1', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true, { verbs: ['create'] }),
+  def('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { verbs: ['create'] }),
+  def('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, { verbs: ['create'] }),
+  def('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false, { verbs: ['create'] }),
+  def('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, { verbs: ['create'] }),
 ];
 
 /** Resources of one group-version, in table order. */

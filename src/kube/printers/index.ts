@@ -13,6 +13,7 @@ import {
 import { since } from './format.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './network.js';
 import { podPrinter } from './pods.js';
+import { roleBindingPrinter, rolePrinter } from './rbac.js';
 import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
 
 /**
@@ -68,6 +69,10 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'discovery.k8s.io/endpointslices': endpointSlicePrinter,
   'coordination.k8s.io/leases': leasePrinter,
   'events.k8s.io/events': eventPrinter,
+  'rbac.authorization.k8s.io/roles': rolePrinter,
+  'rbac.authorization.k8s.io/clusterroles': rolePrinter,
+  'rbac.authorization.k8s.io/rolebindings': roleBindingPrinter,
+  'rbac.authorization.k8s.io/clusterrolebindings': roleBindingPrinter,
 };
 
 /** The printer of a resource; Name + Age for anything without its own. */

@@ -2,6 +2,7 @@ import { KubeError } from '../../errors.js';
 import type { ResourceType } from '../../resources.js';
 import { labelKeyError, labelSelectorFromObject, labelValueError, matchesLabels } from '../../selectors.js';
 import type { KubeObject } from '../../types.js';
+import { validateRbac } from '../rbac/validation.js';
 import { arr, Causes, dns1035LabelError, dns1123LabelError, dns1123SubdomainError, isObject, jsonEquals, show, type Json } from './util.js';
 
 /**
@@ -43,6 +44,12 @@ export function validate(res: ResourceType, o: KubeObject, old?: KubeObject): vo
       }
       if (old && res.kind === 'Secret' && o.type !== old.type) c.invalid('type', o.type, 'field is immutable');
       break;
+    case 'Role':
+    case 'ClusterRole':
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      if (res.group === 'rbac.authorization.k8s.io') validateRbac(res, o, old, c.list);
+      break;
     default:
       break;
   }
@@ -72,7 +79,7 @@ function validateMeta(res: ResourceType, o: KubeObject, c: Causes): void {
 
 /** Most kinds take DNS-1123 subdomains; events and a few others only forbid path characters. */
 function pathSegmentError(res: ResourceType, name: string): string | undefined {
-  if (res.kind === 'Event' || res.kind === 'Lease' || res.kind === 'ControllerRevision') {
+  if (res.kind === 'Event' || res.kind === 'Lease' || res.kind === 'ControllerRevision' || res.group === 'rbac.authorization.k8s.io') {
     if (name === '.' || name === '..' || name.includes('/') || name.includes('%')) return `Invalid value: ${show(name)}: may not contain '/' or '%' or be '.' or '..'`;
     return undefined;
   }
