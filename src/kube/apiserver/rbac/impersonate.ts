@@ -12,8 +12,8 @@ const SA_PREFIX = 'system:serviceaccount:';
  * `Impersonate-User`, `Impersonate-Group` (repeatable) and `Impersonate-Uid`, each authorized
  * by the `impersonate` verb of the caller on `users`/`<name>`, `serviceaccounts` (`<ns>`/`<name>`,
  * for `system:serviceaccount:<ns>:<name>`), `groups`/`<name>` or `uids.authentication.k8s.io`.
- * The request then runs as the impersonated user: its groups are the ones asked for (plus
- * the service-account groups for an account), plus `system:authenticated` unless
+ * The request then runs as the impersonated user: its groups are the ones asked for (an
+ * account asked for without groups gets the service-account groups), plus `system:authenticated` unless
  * `system:authenticated` or `system:unauthenticated` is among them (`system:unauthenticated`
  * for `system:anonymous`). Without headers the user is returned unchanged.
  * NOTE: a group or uid without a user is a 400 (upstream answers 500 for it); `Impersonate-
@@ -41,7 +41,7 @@ export function impersonate(req: IncomingMessage, user: UserInfo, authorize: (a:
   if (name.startsWith(SA_PREFIX) && name.split(':').length === 4) {
     const [, , ns, sa] = name.split(':') as [string, string, string, string];
     check({ resource: 'serviceaccounts', namespace: ns, name: sa });
-    outGroups.push('system:serviceaccounts', `system:serviceaccounts:${ns}`);
+    if (groups.length === 0) outGroups.push('system:serviceaccounts', `system:serviceaccounts:${ns}`);
   } else {
     check({ resource: 'users', name });
   }

@@ -24,6 +24,10 @@ const TOP_LEVEL: Record<string, string[]> = {
   'batch/v1/Job': SPEC_STATUS,
   'discovery.k8s.io/v1/EndpointSlice': ['addressType', 'endpoints', 'ports'],
   'coordination.k8s.io/v1/Lease': ['spec'],
+  'rbac.authorization.k8s.io/v1/Role': ['rules'],
+  'rbac.authorization.k8s.io/v1/ClusterRole': ['rules', 'aggregationRule'],
+  'rbac.authorization.k8s.io/v1/RoleBinding': ['subjects', 'roleRef'],
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ['subjects', 'roleRef'],
   'events.k8s.io/v1/Event': ['eventTime', 'series', 'reportingController', 'reportingInstance', 'action', 'reason', 'regarding', 'related', 'note', 'type', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount'],
 };
 
