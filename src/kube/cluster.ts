@@ -6,6 +6,7 @@ import { createAuthenticator, loadOrCreateTokens } from './apiserver/auth.js';
 import { loadOrCreateSigningKey } from './apiserver/jwt.js';
 import { loadOrCreatePki, serverSans } from './apiserver/pki.js';
 import { createServiceAccountTokens } from './apiserver/sa-tokens.js';
+import { bootstrapRbac, startRbac } from './apiserver/rbac/index.js';
 import { bootstrapCluster, openRegistry } from './apiserver/registry.js';
 import { createApiServer, DEFAULT_KUBE_VERSION } from './apiserver/server.js';
 import { streamHooks } from './apiserver/stream-hooks.js';
@@ -141,6 +142,10 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
     const crds = startCrdController({ api: registry, catalog, log: (line) => log(`apiextensions: ${line}`) });
     stops.push(() => crds.stop());
     await crds.ready;
+    await bootstrapRbac(registry);
+    const rbac = await startRbac(registry, { log });
+    stops.push(async () => rbac.stop());
+    step('RBAC policy loaded');
 
     // Agents of real nodes serve their API on loopback (their InternalIP lives in a namespace).
     const localAgents = new Map<string, number>();
@@ -149,6 +154,7 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
       api: registry,
       tls: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert },
       authenticator: createAuthenticator({ tokens, api: registry, serviceAccountTokens: saTokens }),
+      authorizer: rbac,
       tokens: saTokens,
       kubeVersion,
       catalog,

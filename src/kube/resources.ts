@@ -114,6 +114,15 @@ export const RESOURCES: readonly ResourceType[] = [
   def('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false, { short: ['sc'] }),
   def('events.k8s.io', 'v1', 'events', 'Event', true, { short: ['ev'] }),
   def('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, { short: ['crd', 'crds'], categories: ['api-extensions'], subs: [STATUS], generation: true }),
+  def('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  def('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+  def('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  def('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  def('authorization.k8s.io', 'v1', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true, { verbs: ['create'] }),
+  def('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { verbs: ['create'] }),
+  def('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, { verbs: ['create'] }),
+  def('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false, { verbs: ['create'] }),
+  def('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, { verbs: ['create'] }),
 ];
 
 /** Resources of one group-version, in table order (`all`: a catalog's list, default the static table). */

@@ -8,7 +8,8 @@ import { kubeDataplaneSkipReason, startRealKube, until } from '../support/kube-d
 
 // In-cluster API access on the real data plane (root only): a busybox pod reads its projected
 // service-account token and calls https://kubernetes.default.svc/api through the `kubernetes`
-// Service (kube-proxy → node API proxy → unix socket → API server).
+// Service (kube-proxy → node API proxy → unix socket → API server). Discovery is open to every
+// authenticated account; listing pods takes a RoleBinding, as on a real cluster.
 
 const skip = kubeDataplaneSkipReason();
 const ENDPOINTS = findResource('', 'v1', 'endpoints')!;
@@ -62,5 +63,22 @@ test('pods reach the API server with their service-account token', { skip, timeo
     // without a token the API answers 401 (the request went through, authentication said no)
     const anon = await k.kubectl(['exec', 'incluster', '--', 'sh', '-c', 'wget -q -O - --no-check-certificate https://10.43.0.1/api/v1/namespaces 2>&1; true'], { timeoutMs: 20_000 });
     assert.match(anon.stdout, /401|Unauthorized/);
+  });
+
+  await t.test('under RBAC the account lists pods only once a RoleBinding grants it', async () => {
+    const list = (ns: string) =>
+      k.kubectl(['exec', 'incluster', '--', 'sh', '-c', `wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat ${SA}/token)" https://kubernetes.default.svc/api/v1/namespaces/${ns}/pods 2>&1; true`], { timeoutMs: 20_000 });
+    // BusyBox wget prints only the status line of a refusal
+    assert.match((await list('default')).stdout, /403|Forbidden/);
+    // what a real user does: bind the built-in `view` ClusterRole to the pod's account
+    await k.ok(['create', 'rolebinding', 'default-view', '--clusterrole=view', '--serviceaccount=default:default', '-n', 'default']);
+    const out = await until(async () => {
+      const r = await list('default');
+      return r.stdout.includes('"PodList"') ? r.stdout : undefined;
+    }, 20_000, 'the pod list from inside the pod');
+    const pods = JSON.parse(out) as { items: { metadata: { name: string } }[] };
+    assert.ok(pods.items.some((p) => p.metadata.name === 'incluster'));
+    // the binding is namespaced: kube-system stays closed
+    assert.match((await list('kube-system')).stdout, /403|Forbidden/);
   });
 });

@@ -143,8 +143,8 @@ test('kubectl typed-client commands (protobuf bodies)', async (t) => {
     assert.equal(bad.code, 400);
     assert.equal(bad.status.reason, 'BadRequest');
     assert.match(bad.status.message, /protobuf request body is malformed/);
-    // runtime.Unknown{typeMeta{apiVersion "rbac.authorization.k8s.io/v1", kind "Role"}, raw ""}
-    const tm = [0x0a, 28, ...Buffer.from('rbac.authorization.k8s.io/v1'), 0x12, 4, ...Buffer.from('Role')];
+    // runtime.Unknown{typeMeta{apiVersion "networking.k8s.io/v1", kind "Ingress"}, raw ""}
+    const tm = [0x0a, 20, ...Buffer.from('networking.k8s.io/v1'), 0x12, 7, ...Buffer.from('Ingress')];
     const role = await post('/api/v1/namespaces/proto/configmaps', Buffer.from([...magic, 0x0a, tm.length, ...tm, 0x12, 0x00]));
     assert.equal(role.code, 415);
     assert.match(role.status.message, /kubectl apply -f -/);

@@ -9,8 +9,8 @@ import type { UserInfo } from '../types.js';
 import type { ServiceAccountTokens } from './sa-tokens.js';
 
 /**
- * Authentication of API requests (no authorization yet: every authenticated user may do
- * everything; RBAC is planned). Sources, in order:
+ * Authentication of API requests (authorization is RBAC, `RequestAuthorizer` below). Sources,
+ * in order:
  * 1. a client certificate signed by the cluster CA: CN = user name, O = groups;
  * 2. `Authorization: Bearer <token>`: the cluster admin token, a node token
  *    (`system:node:<name>`), a bound service-account token (a JWT from TokenRequest, checked by
@@ -20,6 +20,18 @@ import type { ServiceAccountTokens } from './sa-tokens.js';
  */
 export interface Authenticator {
   authenticate(req: IncomingMessage): Promise<UserInfo | undefined>;
+}
+
+/**
+ * Authorization of authenticated requests (RBAC: `./rbac/index.ts`). `authorize` applies
+ * impersonation headers and checks the request's verb, resource and namespace; it returns the
+ * user the request then runs as, or throws KubeError 403 Forbidden (400 for malformed
+ * impersonation headers). `guard` wraps the API the handlers use (the review APIs, and
+ * escalation checks on RBAC writes).
+ */
+export interface RequestAuthorizer {
+  authorize(req: IncomingMessage, url: URL, user: UserInfo): UserInfo;
+  guard(api: KubeApi): KubeApi;
 }
 
 /** The static tokens of a cluster, kept in `<dataDir>/tokens.json` (mode 0600). */

@@ -6,7 +6,7 @@ import type { KubeApi } from '../api.js';
 import { RESOURCES, type ResourceCatalog } from '../resources.js';
 import { KubeError } from '../errors.js';
 import type { Status, UserInfo } from '../types.js';
-import type { Authenticator } from './auth.js';
+import type { Authenticator, RequestAuthorizer } from './auth.js';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, discoveryFormat, versionInfo } from './discovery.js';
 import { handleResource } from './handlers.js';
 import { sendJson, sendStatus, toKubeError } from './http-util.js';
@@ -29,6 +29,8 @@ export interface ApiServerOptions {
   tls?: { key: string; cert: string; ca: string };
   /** Absent → every request runs as the cluster admin (tests only). */
   authenticator?: Authenticator;
+  /** RBAC and impersonation (`./rbac`); absent → every authenticated user may do everything (tests only). */
+  authorizer?: RequestAuthorizer;
   /** What `/version` reports, e.g. `1.32.4` or `1.29.14` (the kubectl dispatcher picks by minor). */
   kubeVersion?: string;
   streams?: StreamHooks;
@@ -84,6 +86,7 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
   const log = opts.log ?? (() => {});
   const sockets = new Set<Duplex>();
   let closing = false;
+  const api = opts.authorizer ? opts.authorizer.guard(opts.api) : opts.api;
 
   async function authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     if (!opts.authenticator) return ADMIN;
@@ -161,14 +164,15 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
 
   async function serve(req: IncomingMessage, res: ServerResponse, url: URL): Promise<number> {
     if (/^\/(healthz|livez|readyz)(\/|$)/.test(url.pathname) && req.method === 'GET') return health(res, url);
-    const user = isPublic(url.pathname) ? (await authenticate(req)) ?? ANON : await authenticate(req);
-    if (!user) throw KubeError.unauthorized();
+    const caller = isPublic(url.pathname) ? (await authenticate(req)) ?? ANON : await authenticate(req);
+    if (!caller) throw KubeError.unauthorized();
+    const user = opts.authorizer ? opts.authorizer.authorize(req, url, caller) : caller;
     const doc = documents(req, res, url);
     if (doc !== undefined) return doc;
     const r = route(url.pathname, all());
     switch (r.kind) {
       case 'resource':
-        return handleResource({ req, res, query: url.searchParams, api: opts.api, user, streams: opts.streams, ...(opts.tokens ? { tokens: opts.tokens } : {}) }, r.route);
+        return handleResource({ req, res, query: url.searchParams, api, user, streams: opts.streams, ...(opts.tokens ? { tokens: opts.tokens } : {}) }, r.route);
       case 'groupVersion': {
         const list = req.method === 'GET' ? apiResourceList(r.group, r.version, all()) : undefined;
         if (!list) throw notFound();
@@ -225,6 +229,7 @@ export function createApiServer(opts: ApiServerOptions): KubeApiServer {
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<number> {
     const user = await authenticate(req);
     if (!user) throw KubeError.unauthorized();
+    opts.authorizer?.authorize(req, url, user);
     const r = route(url.pathname, all());
     if (r.kind !== 'resource' || r.route.res.resource !== 'pods' || !r.route.subresource || !STREAM_SUBRESOURCES.has(r.route.subresource) || !r.route.name) {
       throw KubeError.badRequest(`connection upgrades are served only for pods/exec, pods/attach and pods/portforward, not ${url.pathname}`);

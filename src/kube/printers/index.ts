@@ -16,6 +16,7 @@ import { podPrinter } from './pods.js';
 import { crdPrinter, customPrinter } from './custom.js';
 import { limitRangePrinter, persistentVolumeClaimPrinter, persistentVolumePrinter, resourceQuotaPrinter, storageClassPrinter } from './storage.js';
 import { cronJobPrinter, podDisruptionBudgetPrinter } from './policy.js';
+import { roleBindingPrinter, rolePrinter } from './rbac.js';
 import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.js';
 
 /**
@@ -79,6 +80,10 @@ const PRINTERS: Readonly<Record<string, Printer>> = {
   'coordination.k8s.io/leases': leasePrinter,
   'events.k8s.io/events': eventPrinter,
   'apiextensions.k8s.io/customresourcedefinitions': crdPrinter,
+  'rbac.authorization.k8s.io/roles': rolePrinter,
+  'rbac.authorization.k8s.io/clusterroles': rolePrinter,
+  'rbac.authorization.k8s.io/rolebindings': roleBindingPrinter,
+  'rbac.authorization.k8s.io/clusterrolebindings': roleBindingPrinter,
 };
 
 /** The printer of a resource; Name + Age for anything without its own. */

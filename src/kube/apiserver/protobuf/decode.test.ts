@@ -369,10 +369,10 @@ test('an envelope carrying JSON is accepted', () => {
 });
 
 test('types without a table and encoded contents are 415 with the apply workaround', () => {
-  const role = decodeError(envelope('rbac.authorization.k8s.io/v1', 'Role', msg(1, str(1, 'r'))));
+  const role = decodeError(envelope('networking.k8s.io/v1', 'Ingress', msg(1, str(1, 'r'))));
   assert.equal(role.code, 415);
   assert.equal(role.reason, 'UnsupportedMediaType');
-  assert.match(role.message, /not rbac\.authorization\.k8s\.io\/v1 Role/);
+  assert.match(role.message, /not networking\.k8s\.io\/v1 Ingress/);
   assert.match(role.message, /--dry-run=client -o yaml \| kubectl apply -f -/);
   const gz = decodeError(Buffer.from([...MAGIC, ...msg(1, str(1, 'v1'), str(2, 'ConfigMap')), ...len(2, [1]), ...str(3, 'gzip')]));
   assert.equal(gz.code, 415);
@@ -431,4 +431,19 @@ test('every truncation and many byte flips of real bodies give a result or a 400
     }
   }
   assert.ok(refused > 100, `most damaged bodies are refused (${refused})`);
+});
+
+test('RBAC kinds and access reviews decode (kubectl create role|rolebinding, auth can-i)', () => {
+  const rule = (verbs: string[], groups: string[], resources: string[]) => [...verbs.map((v) => str(1, v)), ...groups.map((g) => str(2, g)), ...resources.map((r) => str(3, r))];
+  const role = decodeProtobufBody(envelope('rbac.authorization.k8s.io/v1', 'Role', [...msg(1, str(1, 'r'), str(3, 'team')), ...msg(2, ...rule(['get', 'list'], [''], ['pods']))]));
+  assert.deepEqual(role, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', namespace: 'team' }, rules: [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }] });
+  const rb = decodeProtobufBody(envelope('rbac.authorization.k8s.io/v1', 'RoleBinding', [...msg(1, str(1, 'rb')), ...msg(2, str(1, 'ServiceAccount'), str(2, ''), str(3, 'robot'), str(4, 'team')), ...msg(3, str(1, 'rbac.authorization.k8s.io'), str(2, 'Role'), str(3, 'r'))]));
+  assert.deepEqual(rb, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'rb' }, subjects: [{ kind: 'ServiceAccount', name: 'robot', namespace: 'team' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' } });
+  const cr = decodeProtobufBody(envelope('rbac.authorization.k8s.io/v1', 'ClusterRole', [...msg(1, str(1, 'agg')), ...msg(3, msg(1, entry(1, 'a', str(2, 'b'))))]));
+  assert.deepEqual(cr.aggregationRule, { clusterRoleSelectors: [{ matchLabels: { a: 'b' } }] });
+  const ssar = decodeProtobufBody(envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', [...msg(1), ...msg(2, msg(1, str(1, 'team'), str(2, 'list'), str(3, ''), str(5, 'pods')))]));
+  assert.deepEqual(ssar, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: { resourceAttributes: { namespace: 'team', verb: 'list', resource: 'pods' } } });
+  const ssrr = decodeProtobufBody(envelope('authorization.k8s.io/v1', 'SelfSubjectRulesReview', msg(2, str(1, 'team'))));
+  assert.deepEqual(ssrr.spec, { namespace: 'team' });
+  assert.deepEqual(decodeProtobufBody(envelope('authentication.k8s.io/v1', 'SelfSubjectReview', msg(1))), { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {} });
 });

@@ -3,6 +3,7 @@ import { ConfigMap, Namespace, Pod, ResourceQuota, Secret, Service, ServiceAccou
 import { decodeMessage } from './decode.js';
 import { CronJob, Deployment, Eviction, Job, PodDisruptionBudget, TokenRequest } from './groups.js';
 import { DeleteOptions } from './meta.js';
+import { ClusterRole, ClusterRoleBinding, LocalSubjectAccessReview, Role, RoleBinding, SelfSubjectAccessReview, SelfSubjectReview, SelfSubjectRulesReview, SubjectAccessReview } from './rbac.js';
 import type { Message } from './schema.js';
 import { WireError, WireReader, WireType } from './wire.js';
 
@@ -35,6 +36,15 @@ const TYPES: ReadonlyMap<string, Message> = new Map([
   ['policy/v1 Eviction', Eviction],
   ['policy/v1 PodDisruptionBudget', PodDisruptionBudget],
   ['authentication.k8s.io/v1 TokenRequest', TokenRequest],
+  ['rbac.authorization.k8s.io/v1 Role', Role],
+  ['rbac.authorization.k8s.io/v1 ClusterRole', ClusterRole],
+  ['rbac.authorization.k8s.io/v1 RoleBinding', RoleBinding],
+  ['rbac.authorization.k8s.io/v1 ClusterRoleBinding', ClusterRoleBinding],
+  ['authorization.k8s.io/v1 SelfSubjectAccessReview', SelfSubjectAccessReview],
+  ['authorization.k8s.io/v1 SubjectAccessReview', SubjectAccessReview],
+  ['authorization.k8s.io/v1 LocalSubjectAccessReview', LocalSubjectAccessReview],
+  ['authorization.k8s.io/v1 SelfSubjectRulesReview', SelfSubjectRulesReview],
+  ['authentication.k8s.io/v1 SelfSubjectReview', SelfSubjectReview],
 ]);
 
 /** meta/v1 option kinds are registered in every group-version, so any apiVersion names them. */

@@ -26,6 +26,10 @@ const TOP_LEVEL: Record<string, string[]> = {
   'coordination.k8s.io/v1/Lease': ['spec'],
   'storage.k8s.io/v1/StorageClass': ['provisioner', 'parameters', 'reclaimPolicy', 'mountOptions', 'allowVolumeExpansion', 'volumeBindingMode', 'allowedTopologies'],
   'v1/LimitRange': ['spec'],
+  'rbac.authorization.k8s.io/v1/Role': ['rules'],
+  'rbac.authorization.k8s.io/v1/ClusterRole': ['rules', 'aggregationRule'],
+  'rbac.authorization.k8s.io/v1/RoleBinding': ['subjects', 'roleRef'],
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ['subjects', 'roleRef'],
   'events.k8s.io/v1/Event': ['eventTime', 'series', 'reportingController', 'reportingInstance', 'action', 'reason', 'regarding', 'related', 'note', 'type', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount'],
 };
 

@@ -4,6 +4,7 @@ import { labelKeyError, labelSelectorFromObject, labelValueError, matchesLabels 
 import { validateStorage } from '../../storage/validation.js';
 import type { KubeObject } from '../../types.js';
 import { validateCronJob, validatePodDisruptionBudget, validateStatefulSet } from './validation-workloads.js';
+import { validateRbac } from '../rbac/validation.js';
 import { arr, Causes, dns1035LabelError, dns1123LabelError, dns1123SubdomainError, isObject, jsonEquals, show, type Json } from './util.js';
 
 /**
@@ -52,6 +53,12 @@ export function validate(res: ResourceType, o: KubeObject, old?: KubeObject): vo
       }
       if (old && res.kind === 'Secret' && o.type !== old.type) c.invalid('type', o.type, 'field is immutable');
       break;
+    case 'Role':
+    case 'ClusterRole':
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      if (res.group === 'rbac.authorization.k8s.io') validateRbac(res, o, old, c.list);
+      break;
     default:
       validateStorage(o, old, c);
       break;
@@ -82,7 +89,7 @@ export function validateMeta(res: ResourceType, o: KubeObject, c: Causes): void 
 
 /** Most kinds take DNS-1123 subdomains; events and a few others only forbid path characters. */
 function pathSegmentError(res: ResourceType, name: string): string | undefined {
-  if (res.kind === 'Event' || res.kind === 'Lease' || res.kind === 'ControllerRevision') {
+  if (res.kind === 'Event' || res.kind === 'Lease' || res.kind === 'ControllerRevision' || res.group === 'rbac.authorization.k8s.io') {
     if (name === '.' || name === '..' || name.includes('/') || name.includes('%')) return `Invalid value: ${show(name)}: may not contain '/' or '%' or be '.' or '..'`;
     return undefined;
   }
