@@ -50,6 +50,12 @@ const TYPES: ReadonlyMap<string, Message> = new Map([
 /** meta/v1 option kinds are registered in every group-version, so any apiVersion names them. */
 const META_KINDS: ReadonlyMap<string, Message> = new Map([['DeleteOptions', DeleteOptions]]);
 
+/** The kinds named in the 415 answer: every kind with a table, once. */
+const DECODED_KINDS = (() => {
+  const kinds = [...new Set([...TYPES.keys()].map((k) => k.split(' ')[1]!)), ...META_KINDS.keys()];
+  return `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)}`;
+})();
+
 /** The message table for a type, if this server can decode it. */
 export function tableFor(apiVersion: string, kind: string): Message | undefined {
   return TYPES.get(`${apiVersion} ${kind}`) ?? META_KINDS.get(kind);
@@ -129,7 +135,7 @@ export function decodeProtobufBody(body: Uint8Array): Record<string, unknown> {
   }
   const table = tableFor(env.apiVersion, env.kind);
   if (!table) {
-    throw new KubeError(415, 'UnsupportedMediaType', `this server decodes protobuf request bodies only for Namespace, ConfigMap, Secret, ServiceAccount, Service, Pod, Deployment, Job, CronJob, PodDisruptionBudget, Eviction, TokenRequest and DeleteOptions, not ${env.apiVersion} ${env.kind}: ${HINT}`);
+    throw new KubeError(415, 'UnsupportedMediaType', `this server decodes protobuf request bodies only for ${DECODED_KINDS}, not ${env.apiVersion} ${env.kind}: ${HINT}`);
   }
   try {
     return withType(decodeMessage(table, env.raw), env);
