@@ -8,16 +8,17 @@ import { copy, KubeStore, type Entry } from '../store/store.js';
 import { kubeTime, type KubeList, type KubeObject, type Status, type WatchEvent } from '../types.js';
 import { ClusterIpAllocator, NodePortAllocator } from './registry/allocators.js';
 import { applyDefaults, qosClass } from './registry/defaults.js';
+import { bindingRequest, bindPod } from './registry/binding.js';
+import { checkDelete, deletionFinished, markDeleted, orphaned } from './registry/delete.js';
 import { budgetForEviction } from './registry/eviction.js';
 import { listEntries, toList } from './registry/list.js';
-import { bodyFor, hasScale, initialStatus, intOrUndefined, scaleOf } from './registry/objects.js';
+import { bodyFor, hasScale, initialStatus, scaleOf } from './registry/objects.js';
 import { allocateService, heldBy, type ServiceAllocation } from './registry/services.js';
 import { checkStrict } from './registry/strict.js';
 import { generateName, isObject, jsonEquals, obj } from './registry/util.js';
 import { validate } from './registry/validation.js';
 import { RegistryWatch } from './registry/watch.js';
 import { admitCreate, admitUpdate, asServed, customScaleOf, customSetReplicas, CRDS, checkCustomFields, refuseStrategic } from './registry/custom.js';
-import { markCrdTerminating } from '../apiextensions/crd.js';
 import { admitMutate, admitValidate, type AdmissionContext } from '../storage/admission.js';
 
 export { bootstrapCluster } from './registry/bootstrap.js';
@@ -54,7 +55,6 @@ export async function openRegistry(opts: RegistryOptions): Promise<Registry> {
 const SERVICES = RESOURCES.find((r) => r.resource === 'services')!;
 const NAMESPACES = RESOURCES.find((r) => r.resource === 'namespaces')!;
 const PDBS = RESOURCES.find((r) => r.resource === 'poddisruptionbudgets')!;
-const POLICIES = ['Background', 'Foreground', 'Orphan'];
 
 /**
  * The API server's semantics over the revisioned store (see `KubeApi`). Every method does its
@@ -303,7 +303,7 @@ class KubeRegistry implements Registry {
       alloc?.rollback();
       return asServed(res, copy(cur));
     }
-    if (this.finished(res, next)) return this.commit(alloc, () => this.remove(res, cur, next));
+    if (deletionFinished(res, next)) return this.commit(alloc, () => this.remove(res, cur, next));
     return this.commit(alloc, () => copy(this.store.update(cur.key, next)));
   }
 
@@ -371,58 +371,17 @@ class KubeRegistry implements Registry {
   private deleteSync(res: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions): KubeObject {
     const ns = this.namespaceOf(res, namespace);
     const cur = this.load(res, ns, name);
-    const policy = opts.propagationPolicy;
-    if (policy !== undefined && !POLICIES.includes(policy)) throw KubeError.badRequest(`propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Background", "Foreground", "Orphan"`);
-    const pre = opts.preconditions ?? {};
-    if (pre.uid && pre.uid !== cur.obj.metadata.uid) {
-      throw KubeError.conflict(res, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.obj.metadata.uid ?? ''}`);
-    }
-    if (pre.resourceVersion && pre.resourceVersion !== cur.obj.metadata.resourceVersion) {
-      throw KubeError.conflict(res, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.obj.metadata.resourceVersion ?? ''}`);
-    }
+    checkDelete(res, name, cur.obj as KubeObject, opts);
     const next = copy(cur);
-    const meta = next.metadata;
-    const now = Date.now();
-    if (res === CRDS && !meta.deletionTimestamp) markCrdTerminating(next);
-    if (res === NAMESPACES) {
-      if (!meta.deletionTimestamp) {
-        meta.deletionTimestamp = kubeTime(now);
-        meta.deletionGracePeriodSeconds = 0;
-        obj(next, 'status').phase = 'Terminating';
-      }
-    } else {
-      let grace = 0;
-      if (res.resource === 'pods' && res.group === '') {
-        const spec = isObject(next.spec) ? next.spec : {};
-        const phase = isObject(next.status) ? next.status.phase : undefined;
-        const requested = intOrUndefined(opts.gracePeriodSeconds);
-        grace = requested !== undefined && requested >= 0 ? requested : typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
-        if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') grace = 0;
-      }
-      if (policy === 'Foreground' && !(meta.finalizers ?? []).includes('foregroundDeletion')) meta.finalizers = [...(meta.finalizers ?? []), 'foregroundDeletion'];
-      if (policy === 'Orphan' && !opts.dryRun) this.orphanDependents(meta.uid ?? '');
-      const pending = grace > 0 || (meta.finalizers ?? []).length > 0;
-      if (pending && (meta.deletionGracePeriodSeconds === undefined || grace < meta.deletionGracePeriodSeconds)) {
-        meta.deletionTimestamp = kubeTime(now + grace * 1000);
-        meta.deletionGracePeriodSeconds = grace;
-      }
-      if (!pending) return opts.dryRun ? next : this.remove(res, cur, next);
+    if (res !== NAMESPACES && opts.propagationPolicy === 'Orphan' && !opts.dryRun) {
+      for (const { entry, next: dep } of orphaned(this.store.list('/'), next.metadata.uid ?? '', copy)) this.store.update(entry.key, dep);
     }
+    const { removeNow } = markDeleted(res, next, opts, Date.now());
+    if (removeNow) return opts.dryRun ? next : this.remove(res, cur, next);
     if (opts.dryRun) return next;
-    if (this.finished(res, next)) return this.remove(res, cur, next);
+    if (deletionFinished(res, next)) return this.remove(res, cur, next);
     if (jsonEquals(next, cur.obj)) return asServed(res, copy(cur));
     return asServed(res, copy(this.store.update(cur.key, next)));
-  }
-
-  /** Marked for deletion and nothing left to wait for: no finalizers, no grace period. */
-  private finished(res: ResourceType, o: KubeObject): boolean {
-    const meta = o.metadata;
-    if (!meta.deletionTimestamp || (meta.finalizers ?? []).length > 0) return false;
-    if (res === NAMESPACES) {
-      const fin = isObject(o.spec) ? o.spec.finalizers : undefined;
-      return !Array.isArray(fin) || fin.length === 0;
-    }
-    return !meta.deletionGracePeriodSeconds;
   }
 
   private remove(res: ResourceType, cur: Entry, last: KubeObject): KubeObject {
@@ -433,19 +392,6 @@ class KubeRegistry implements Registry {
       for (const p of held.ports) this.ports.release(p);
     }
     return asServed(res, copy(entry));
-  }
-
-  /** Orphan propagation, done at once: dependents lose their ownerReference to `uid`. */
-  private orphanDependents(uid: string): void {
-    if (!uid) return;
-    for (const e of this.store.list('/')) {
-      const refs = e.obj.metadata.ownerReferences;
-      if (!refs?.some((r) => r.uid === uid)) continue;
-      const next = copy(e);
-      next.metadata.ownerReferences = refs.filter((r) => r.uid !== uid);
-      if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
-      this.store.update(e.key, next);
-    }
   }
 
   async deleteCollection(res: ResourceType, namespace: string | undefined, opts: DeleteOptions & ListOptions = {}): Promise<KubeList> {
@@ -470,25 +416,10 @@ class KubeRegistry implements Registry {
   private bind(namespace: string | undefined, body: KubeObject, opts: WriteOptions): KubeObject {
     const pods = RESOURCES.find((r) => r.resource === 'pods')!;
     const ns = this.namespaceOf(pods, namespace);
-    if (!isObject(body)) throw KubeError.badRequest('the request body must be a v1 Binding');
-    const name = isObject(body.metadata) && typeof body.metadata.name === 'string' ? body.metadata.name : undefined;
-    const target = isObject(body.target) ? body.target : undefined;
-    if (!name) throw KubeError.badRequest('Binding: metadata.name (the pod) is required');
-    if (!target || typeof target.name !== 'string' || target.name === '') {
-      throw KubeError.invalid({ ...pods, kind: 'Binding' }, name, [{ field: 'target.name', message: 'Required value', reason: 'FieldValueRequired' }]);
-    }
-    const cur = this.load(pods, ns, name);
-    const uid = body.metadata.uid;
-    if (uid && uid !== cur.obj.metadata.uid) throw KubeError.conflict(pods, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${cur.obj.metadata.uid ?? ''}`);
-    const spec = isObject(cur.obj.spec) ? cur.obj.spec : {};
-    if (cur.obj.metadata.deletionTimestamp) throw KubeError.conflict(pods, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    if (spec.nodeName) throw KubeError.conflict(pods, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+    const req = bindingRequest(pods, body);
+    const cur = this.load(pods, ns, req.name);
     const next = copy(cur);
-    obj(next, 'spec').nodeName = target.name;
-    const status = obj(next, 'status');
-    const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter((c) => !(isObject(c) && c.type === 'PodScheduled'));
-    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: kubeTime() });
-    status.conditions = conditions;
+    bindPod(pods, next, req);
     if (!opts.dryRun) this.store.update(cur.key, next);
     return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
   }
