@@ -9,6 +9,7 @@ import type { ObjectLocation, ObjectRecord } from './models.js';
 import { Objects } from './objects.js';
 import { openRange, type ReadPlan } from './reader.js';
 import type { ByteRange } from './ranges.js';
+import { checkQuotas } from './quotas.js';
 import { removeOrphanBlobs } from './recovery.js';
 
 export type { ObjectStorageConfig, ObjectStorageDeps } from './context.js';
@@ -30,6 +31,7 @@ export { MAX_LISTING_LIMIT } from './listing.js';
 export { META_LIMITS, checkMetaLimits } from './metadata.js';
 export { SLO_LIMITS, segmentRange } from './large.js';
 export { BULK_LIMITS } from './bulk.js';
+export { QUOTA_META, quotaExceeded, quotaOf } from './quotas.js';
 export { accountOfProject, projectOfAccount, checkContainerName, checkObjectName, compareNames, MAX_CONTAINER_NAME, MAX_OBJECT_NAME } from './names.js';
 export { httpDate, lastModifiedSeconds, listingDate } from './time.js';
 
@@ -57,7 +59,7 @@ export class ObjectStorage {
     this.containers = new Containers(this.ctx, this.accounts, async (account, container) => {
       await this.expirer.sweep({ account, container });
     });
-    this.objects = new Objects(this.ctx, this.containers);
+    this.objects = new Objects(this.ctx, this.containers, (loc, w) => checkQuotas(this.accounts, this.containers, loc, w));
     this.large = new LargeObjects(this.ctx, this.containers, this.objects);
     this.expirer = new Expirer(this.ctx, this.objects);
   }

@@ -7,10 +7,12 @@ import { POLICY_NAME, containerHeaders } from '../views/headers.js';
 import { LISTING_TYPE, objectListing } from '../views/listing.js';
 import { listOptions } from './account.js';
 import { header, listingFormat, metaPatch, type SwiftCall } from './request.js';
+import { checkContainerQuotaHeaders } from './quotas.js';
 import { respond } from './respond.js';
 
 /** What a container PUT/POST asks to change: metadata, ACLs, storage policy (only ours). */
 function change(c: SwiftCall): ContainerChange {
+  checkContainerQuotaHeaders(c);
   const meta = metaPatch(c.req, 'container');
   checkMetaLimits(meta.set);
   const out: ContainerChange = { meta };

@@ -44,6 +44,10 @@ export function capabilities(maxFileSize: number) {
       allowed_digests: [...TEMPURL_DIGESTS],
     },
     crossdomain: {},
+    formpost: { allowed_digests: [...TEMPURL_DIGESTS] },
+    staticweb: {},
+    account_quotas: {},
+    container_quotas: {},
     keystoneauth: { container_acls: true, reseller_admin_role: 'ResellerAdmin' },
   };
 }
