@@ -17,6 +17,7 @@ import {
   type Meta,
   type ObjectLocation,
   type ObjectRecord,
+  type Stamp,
 } from './models.js';
 import { checkObjectName } from './names.js';
 import { quotaExceeded, type QuotaWrite } from './quotas.js';
@@ -44,6 +45,8 @@ export interface PutOptions {
   expectedSize?: number;
   /** If-None-Match: * — fail with PreconditionFailed when the object exists. */
   ifNoneMatch?: boolean;
+  /** Keep this timestamp (container sync); the write fails with PreconditionFailed if a newer or equal object exists. */
+  timestamp?: Stamp;
 }
 
 /** The bytes-and-identity part of a new record, as a write produces it. */
@@ -121,7 +124,7 @@ export class Objects {
    * Commits a record for bytes already stored (or none, for manifests) and updates the
    * container's counters in the same transaction; then drops the replaced blob.
    */
-  async commit(loc: ObjectLocation, body: ObjectBody, attrs: ObjectAttrs, opts: { ifNoneMatch?: boolean } = {}): Promise<ObjectRecord> {
+  async commit(loc: ObjectLocation, body: ObjectBody, attrs: ObjectAttrs, opts: { ifNoneMatch?: boolean; timestamp?: Stamp } = {}): Promise<ObjectRecord> {
     checkObjectName(loc.name);
     const rec: ObjectRecord = {
       id: objectId(loc),
@@ -130,12 +133,13 @@ export class Objects {
       container: loc.container,
       name: loc.name,
       ...body,
-      timestamp: this.ctx.stamps.next(),
+      timestamp: opts.timestamp ?? this.ctx.stamps.next(),
       ...attrs,
     };
     const old = await this.ctx.store.tx(async (ops) => {
       const prev = (await ops.get<ObjectRecord>(KIND.object, rec.id))?.data;
       if (opts.ifNoneMatch && prev && this.visible(prev)) throw preconditionFailed('The object already exists (If-None-Match: *).');
+      if (opts.timestamp !== undefined && prev && Number(prev.timestamp) >= Number(opts.timestamp)) throw preconditionFailed('A newer object exists.');
       await this.count(ops, loc, prev ? 0 : 1, rec.size - (prev?.size ?? 0));
       if (prev) await ops.update(KIND.object, rec.id, rec);
       else await ops.create(KIND.object, rec.id, rec);
