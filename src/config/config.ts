@@ -19,7 +19,7 @@ export interface StratusConfig {
   /** Image service settings; per-project quotas default to 1000 images and 200 GiB. */
   image?: { quotas?: { images?: number; bytes?: number } };
   /** Object storage settings: largest object (bytes), expirer sweep interval (ms). */
-  swift?: { maxObjectSize?: number; expirerIntervalMs?: number };
+  swift?: { maxObjectSize?: number; expirerIntervalMs?: number; syncIntervalMs?: number };
 }
 
 export const DEFAULT_PORT = 5000;

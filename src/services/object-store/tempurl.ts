@@ -40,7 +40,8 @@ export function expiresAt(v: string): number | undefined {
   return undefined;
 }
 
-function signature(sig: string): { digest: Digest; bytes: Buffer } | undefined {
+/** A signature as sent: hex (digest by length) or `<digest>:<base64>`; undefined if malformed. */
+export function parseSignature(sig: string): { digest: Digest; bytes: Buffer } | undefined {
   const m = /^(sha1|sha256|sha512):([A-Za-z0-9_\-+/=]+)$/.exec(sig);
   if (m) {
     const bytes = Buffer.from(m[2]!.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
@@ -72,7 +73,7 @@ const HEAD_SIGNED_BY = ['HEAD', 'GET', 'PUT', 'POST'];
  */
 export function tempUrlValid(p: TempUrlParams, r: TempUrlRequest, keys: string[]): boolean {
   const exp = expiresAt(p.expires);
-  const sig = signature(p.sig);
+  const sig = parseSignature(p.sig);
   if (exp === undefined || !sig || exp < r.now || keys.length === 0) return false;
   if (p.ipRange !== undefined && !ipInRange(r.remoteIp, p.ipRange)) return false;
   let paths = r.paths;

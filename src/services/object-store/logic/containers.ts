@@ -12,6 +12,9 @@ export interface ContainerChange {
   meta?: MetaPatch;
   readAcl?: string | null;
   writeAcl?: string | null;
+  /** Container sync target and key; null or '' removes. */
+  syncTo?: string | null;
+  syncKey?: string | null;
 }
 
 export class Containers {
@@ -105,6 +108,12 @@ export class Containers {
     };
     if (change.readAcl !== undefined) next.readAcl = change.readAcl || null;
     if (change.writeAcl !== undefined) next.writeAcl = change.writeAcl || null;
+    for (const k of ['syncTo', 'syncKey'] as const) {
+      const v = change[k];
+      if (v === undefined) continue;
+      if (v) next[k] = v;
+      else delete next[k];
+    }
     if (exists) await ops.update(KIND.container, cur.id, next);
     else await ops.create(KIND.container, cur.id, next);
     return next;

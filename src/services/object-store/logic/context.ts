@@ -18,11 +18,14 @@ export interface ObjectStorageConfig {
   maxObjectSize: number;
   /** How often the expirer removes objects past their X-Delete-At, in ms. */
   expirerIntervalMs: number;
+  /** How often containers with X-Container-Sync-To push their objects, in ms. */
+  syncIntervalMs: number;
 }
 
 export const DEFAULT_STORAGE_CONFIG: ObjectStorageConfig = {
   maxObjectSize: 5 * 1024 ** 3 + 2,
   expirerIntervalMs: 30_000,
+  syncIntervalMs: 5_000,
 };
 
 /** What every part of the object-store logic shares. */

@@ -9,7 +9,9 @@ import type { ObjectLocation, ObjectRecord } from './models.js';
 import { Objects } from './objects.js';
 import { openRange, type ReadPlan } from './reader.js';
 import type { ByteRange } from './ranges.js';
+import { checkQuotas } from './quotas.js';
 import { removeOrphanBlobs } from './recovery.js';
+import { ContainerSync } from './sync.js';
 
 export type { ObjectStorageConfig, ObjectStorageDeps } from './context.js';
 export type { AccountInfo } from './accounts.js';
@@ -30,6 +32,8 @@ export { MAX_LISTING_LIMIT } from './listing.js';
 export { META_LIMITS, checkMetaLimits } from './metadata.js';
 export { SLO_LIMITS, segmentRange } from './large.js';
 export { BULK_LIMITS } from './bulk.js';
+export { QUOTA_META, quotaExceeded, quotaOf } from './quotas.js';
+export { SYNC_REALMS, parseSyncTo } from './sync.js';
 export { accountOfProject, projectOfAccount, checkContainerName, checkObjectName, compareNames, MAX_CONTAINER_NAME, MAX_OBJECT_NAME } from './names.js';
 export { httpDate, lastModifiedSeconds, listingDate } from './time.js';
 
@@ -49,6 +53,7 @@ export class ObjectStorage {
   readonly objects: Objects;
   readonly large: LargeObjects;
   readonly expirer: Expirer;
+  readonly sync: ContainerSync;
   private initDone: Promise<number> | undefined;
 
   constructor(deps: ObjectStorageDeps, config: Partial<ObjectStorageConfig> = {}) {
@@ -57,19 +62,21 @@ export class ObjectStorage {
     this.containers = new Containers(this.ctx, this.accounts, async (account, container) => {
       await this.expirer.sweep({ account, container });
     });
-    this.objects = new Objects(this.ctx, this.containers);
+    this.objects = new Objects(this.ctx, this.containers, (loc, w) => checkQuotas(this.accounts, this.containers, loc, w));
     this.large = new LargeObjects(this.ctx, this.containers, this.objects);
     this.expirer = new Expirer(this.ctx, this.objects);
+    this.sync = new ContainerSync(this.ctx, this.containers, this.objects);
   }
 
   /**
-   * Start-up: starts the expirer and removes orphan blobs (see recovery.ts); resolves with how
+   * Start-up: starts the expirer and container sync, and removes orphan blobs (see recovery.ts); resolves with how
    * many were removed. Idempotent, so every API front end may call it. Requests may be served
    * before it resolves: recovery leaves blobs written meanwhile alone.
    */
   init(): Promise<number> {
     if (!this.initDone) {
       this.expirer.start(this.ctx.config.expirerIntervalMs);
+      this.sync.start(this.ctx.config.syncIntervalMs);
       this.initDone = removeOrphanBlobs(this.ctx).then((n) => {
         if (n) this.ctx.log.info(`removed ${n} orphan object blobs`);
         return n;
@@ -78,9 +85,10 @@ export class ObjectStorage {
     return this.initDone;
   }
 
-  /** Stops the expirer and waits for recovery, so the store can close under neither. */
+  /** Stops the expirer and container sync, and waits for recovery, so the store can close under neither. */
   async close(): Promise<void> {
     await this.expirer.stop();
+    await this.sync.stop();
     await this.initDone?.catch(() => undefined);
   }
 

@@ -43,6 +43,9 @@ export interface ContainerRecord {
   createdAt: Stamp;
   /** Last PUT or POST of the container itself. */
   updatedAt: Stamp;
+  /** Container sync: where objects go (`//realm/cluster/account/container`) and the shared key. */
+  syncTo?: string;
+  syncKey?: string;
   /** Kept in the same transaction as every object write, so they match the object records. */
   objectCount: number;
   bytesUsed: number;

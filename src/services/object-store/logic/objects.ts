@@ -17,8 +17,13 @@ import {
   type Meta,
   type ObjectLocation,
   type ObjectRecord,
+  type Stamp,
 } from './models.js';
 import { checkObjectName } from './names.js';
+import { quotaExceeded, type QuotaWrite } from './quotas.js';
+
+/** Checks a write against quotas; resolves with the bytes its body may have (see quotas.ts). */
+export type QuotaCheck = (loc: ObjectLocation, w: QuotaWrite) => Promise<number | undefined>;
 
 export const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -40,6 +45,8 @@ export interface PutOptions {
   expectedSize?: number;
   /** If-None-Match: * — fail with PreconditionFailed when the object exists. */
   ifNoneMatch?: boolean;
+  /** Keep this timestamp (container sync); the write fails with PreconditionFailed if a newer or equal object exists. */
+  timestamp?: Stamp;
 }
 
 /** The bytes-and-identity part of a new record, as a write produces it. */
@@ -55,6 +62,7 @@ export class Objects {
   constructor(
     private readonly ctx: StorageContext,
     private readonly containers: Containers,
+    private readonly quotas?: QuotaCheck,
   ) {}
 
   /** The object if it exists and has not expired. */
@@ -77,8 +85,10 @@ export class Objects {
   async put(loc: ObjectLocation, body: AsyncIterable<Uint8Array> | undefined, attrs: ObjectAttrs, opts: PutOptions = {}): Promise<ObjectRecord> {
     checkObjectName(loc.name);
     await this.containers.get(loc.account, loc.container);
-    if (opts.ifNoneMatch && (await this.find(loc))) throw preconditionFailed('The object already exists (If-None-Match: *).');
-    const stored = body ? await this.store(body) : { blobKey: null, size: 0, etag: EMPTY_MD5 };
+    const prev = await this.find(loc);
+    if (opts.ifNoneMatch && prev) throw preconditionFailed('The object already exists (If-None-Match: *).');
+    const allowance = await this.quotas?.(loc, { size: opts.expectedSize ?? 0, replacedSize: prev?.size });
+    const stored = body ? await this.store(body, allowance) : { blobKey: null, size: 0, etag: EMPTY_MD5 };
     try {
       if (opts.expectedSize !== undefined && stored.size !== opts.expectedSize) throw incompleteBody(stored.size, opts.expectedSize);
       if (opts.expectedEtag && unquote(opts.expectedEtag).toLowerCase() !== stored.etag) throw etagMismatch();
@@ -89,12 +99,19 @@ export class Objects {
     }
   }
 
-  /** Writes the bytes to a fresh blob key; an empty body keeps no blob. */
-  private async store(body: AsyncIterable<Uint8Array>): Promise<ObjectBody> {
+  /**
+   * Writes the bytes to a fresh blob key; an empty body keeps no blob. A body longer than
+   * `allowance` (what quotas leave) fails with QuotaExceeded, one longer than max_file_size
+   * with EntityTooLarge.
+   */
+  private async store(body: AsyncIterable<Uint8Array>, allowance?: number): Promise<ObjectBody> {
     const key = `${BLOB_NAMESPACE}/${randomUUID().slice(0, 2)}/${randomUUID()}`;
     this.ctx.noteNewBlob(key);
-    const res = await this.ctx.blobs.put(key, body, { maxBytes: this.ctx.config.maxObjectSize }).catch((e: unknown) => {
-      throw e instanceof BlobTooLarge ? entityTooLarge(e.limit) : e;
+    const max = this.ctx.config.maxObjectSize;
+    const byQuota = allowance !== undefined && allowance < max;
+    const res = await this.ctx.blobs.put(key, body, { maxBytes: byQuota ? allowance : max }).catch((e: unknown) => {
+      if (!(e instanceof BlobTooLarge)) throw e;
+      throw byQuota ? quotaExceeded() : entityTooLarge(e.limit);
     });
     if (res.size === 0) {
       await this.ctx.dropBlob(key);
@@ -107,7 +124,7 @@ export class Objects {
    * Commits a record for bytes already stored (or none, for manifests) and updates the
    * container's counters in the same transaction; then drops the replaced blob.
    */
-  async commit(loc: ObjectLocation, body: ObjectBody, attrs: ObjectAttrs, opts: { ifNoneMatch?: boolean } = {}): Promise<ObjectRecord> {
+  async commit(loc: ObjectLocation, body: ObjectBody, attrs: ObjectAttrs, opts: { ifNoneMatch?: boolean; timestamp?: Stamp } = {}): Promise<ObjectRecord> {
     checkObjectName(loc.name);
     const rec: ObjectRecord = {
       id: objectId(loc),
@@ -116,12 +133,13 @@ export class Objects {
       container: loc.container,
       name: loc.name,
       ...body,
-      timestamp: this.ctx.stamps.next(),
+      timestamp: opts.timestamp ?? this.ctx.stamps.next(),
       ...attrs,
     };
     const old = await this.ctx.store.tx(async (ops) => {
       const prev = (await ops.get<ObjectRecord>(KIND.object, rec.id))?.data;
       if (opts.ifNoneMatch && prev && this.visible(prev)) throw preconditionFailed('The object already exists (If-None-Match: *).');
+      if (opts.timestamp !== undefined && prev && Number(prev.timestamp) >= Number(opts.timestamp)) throw preconditionFailed('A newer object exists.');
       await this.count(ops, loc, prev ? 0 : 1, rec.size - (prev?.size ?? 0));
       if (prev) await ops.update(KIND.object, rec.id, rec);
       else await ops.create(KIND.object, rec.id, rec);

@@ -61,7 +61,8 @@ export async function identify(req: FastifyRequest, deps: SwiftDeps, path: Swift
   return caller;
 }
 
-async function tempUrlKeys(deps: SwiftDeps, path: SwiftPath): Promise<string[]> {
+/** The keys that may sign TempURLs and forms: the account's and the container's (-2 too). */
+export async function tempUrlKeys(deps: SwiftDeps, path: SwiftPath): Promise<string[]> {
   const account = await deps.storage.accounts.find(path.account).catch(() => undefined);
   const container = await deps.storage.containers.find(path.account, path.container).catch(() => undefined);
   const names = ['temp-url-key', 'temp-url-key-2'];

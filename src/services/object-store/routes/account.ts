@@ -4,6 +4,7 @@ import { accountHeaders } from '../views/headers.js';
 import { LISTING_TYPE, containerListing } from '../views/listing.js';
 import { StratusError } from '../../../core/errors.js';
 import { listingFormat, metaPatch, query, truthy, type SwiftCall } from './request.js';
+import { checkAccountQuotaHeaders } from './quotas.js';
 import { respond } from './respond.js';
 
 const badListing = (why: string) => new StratusError('PreconditionFailed', why, 'PreconditionFailed');
@@ -56,6 +57,7 @@ export async function getAccount(c: SwiftCall) {
 export async function postAccount(c: SwiftCall) {
   const { account } = c.path;
   authorize(c.caller, account, 'account:write');
+  checkAccountQuotaHeaders(c);
   const patch = metaPatch(c.req, 'account');
   checkMetaLimits(patch.set);
   if (patch.remove.length > 0 || Object.keys(patch.set).length > 0) await c.deps.storage.accounts.updateMeta(account, patch);

@@ -8,7 +8,9 @@ import { deleteContainer, getContainer, headContainer, postContainer, putContain
 import { getObject, headObject } from './object-read.js';
 import { copyObject, deleteObject, postObject, putObject } from './object-write.js';
 import { parsePath, query, type Handler, type SwiftCall, type SwiftDeps } from './request.js';
+import { formPost, isFormPost } from './formpost.js';
 import { respond } from './respond.js';
+import { staticWeb } from './staticweb.js';
 
 type Level = 'account' | 'container' | 'object';
 
@@ -29,7 +31,7 @@ const allowed = (level: Level) => [...Object.keys(HANDLERS[level]), 'OPTIONS'].j
 /**
  * The single entry for `/swift/v1/...`: the path is split by hand (never normalised), the
  * caller identified (token, TempURL, or anonymous), and the operation picked by level and
- * method. Content types are read from `contentTypeOf`, stashed before Fastify saw them.
+ * method; form uploads (formpost.ts) and static web sites (staticweb.ts) are answered first. Content types are read from `contentTypeOf`, stashed before Fastify saw them.
  */
 export function dispatcher(deps: SwiftDeps, contentTypeOf: (req: FastifyRequest) => string | undefined) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
@@ -43,6 +45,10 @@ export function dispatcher(deps: SwiftDeps, contentTypeOf: (req: FastifyRequest)
     }
     const caller = await identify(req, deps, path);
     const call: SwiftCall = { req, reply, deps, path, caller, contentType: contentTypeOf(req) };
+    // The middlewares Swift runs before its proxy: FormPost, then StaticWeb.
+    if (isFormPost(call)) return formPost(call);
+    const web = await staticWeb(call);
+    if (web !== undefined) return web;
     return handler(call);
   };
 }

@@ -48,6 +48,8 @@ export function containerHeaders(c: ContainerRecord, owner: boolean): HeaderMap 
   };
   if (owner && c.readAcl) h['X-Container-Read'] = toWire(c.readAcl);
   if (owner && c.writeAcl) h['X-Container-Write'] = toWire(c.writeAcl);
+  if (owner && c.syncTo) h['X-Container-Sync-To'] = toWire(c.syncTo);
+  if (owner && c.syncKey) h['X-Container-Sync-Key'] = toWire(c.syncKey);
   return h;
 }
 

@@ -1,4 +1,4 @@
-import { BULK_LIMITS, MAX_CONTAINER_NAME, MAX_LISTING_LIMIT, MAX_OBJECT_NAME, META_LIMITS, SLO_LIMITS } from '../logic/index.js';
+import { SYNC_REALMS, BULK_LIMITS, MAX_CONTAINER_NAME, MAX_LISTING_LIMIT, MAX_OBJECT_NAME, META_LIMITS, SLO_LIMITS } from '../logic/index.js';
 import { TEMPURL_DIGESTS, TEMPURL_METHODS } from '../tempurl.js';
 import { POLICY_NAME } from './headers.js';
 
@@ -44,6 +44,15 @@ export function capabilities(maxFileSize: number) {
       allowed_digests: [...TEMPURL_DIGESTS],
     },
     crossdomain: {},
+    formpost: { allowed_digests: [...TEMPURL_DIGESTS] },
+    staticweb: {},
+    account_quotas: {},
+    container_quotas: {},
+    container_sync: {
+      realms: Object.fromEntries(
+        Object.entries(SYNC_REALMS).map(([realm, clusters]) => [realm.toUpperCase(), { clusters: Object.fromEntries(clusters.map((c) => [c.toUpperCase(), { current: true }])) }]),
+      ),
+    },
     keystoneauth: { container_acls: true, reseller_admin_role: 'ResellerAdmin' },
   };
 }
