@@ -61,7 +61,7 @@ export class ContainerSync {
   }
 
   private async run(): Promise<number> {
-    const all = (await this.ctx.store.find<ContainerRecord>(KIND.container)).map((r) => r.data);
+    const all = (await this.ctx.store.find<ContainerRecord>(KIND.container, { shared: true })).map((r) => r.data);
     let n = 0;
     for (const src of all.filter((c) => c.syncTo)) {
       n += await this.syncOne(src).catch((e: unknown) => {
