@@ -17,6 +17,7 @@ import { domainConfigRoutes } from './routes/domain-config.js';
 import { endpointFilterRoutes } from './routes/endpoint-filter.js';
 import { policyRoutes } from './routes/policies.js';
 import { oauthConsumerRoutes } from './routes/oauth1.js';
+import { oauthFlowRoutes } from './routes/oauth1-flow.js';
 import type { Link } from './views/resources.js';
 
 /** Keystone's own request limit (max_request_body_size). */
@@ -62,6 +63,8 @@ export function identityService(identity: Identity, log: Logger): ServiceModule 
         keystoneErrorHandler(log)(new StratusError('NotFound', `The resource could not be found: ${req.method} ${req.url}.`), req, reply),
       );
       app.addHook('onRequest', authHook(ctx.verifier));
+      // OS-OAUTH1 consumers may post form-encoded bodies; kept as text, their fields are signed.
+      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
       app.addHook('onRoute', (route) => {
         route.bodyLimit ??= BODY_LIMIT;
       });
@@ -80,7 +83,7 @@ export function identityService(identity: Identity, log: Logger): ServiceModule 
       await app.register(
         async (v3) => {
           for (const routes of [authRoutes, domainRoutes, projectRoutes, userRoutes, groupRoutes, roleRoutes, assignmentRoutes, catalogRoutes, credentialRoutes,
-            domainConfigRoutes, endpointFilterRoutes, policyRoutes, oauthConsumerRoutes]) {
+            domainConfigRoutes, endpointFilterRoutes, policyRoutes, oauthConsumerRoutes, oauthFlowRoutes]) {
             routes(v3, deps);
           }
         },

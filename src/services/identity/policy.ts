@@ -63,6 +63,7 @@ const RULES: Record<string, Rule> = {
   'identity:get_policy': admin,
   'identity:manage_policy': admin,
   'identity:manage_consumer': admin,
+  'identity:oauth_access_token': or(admin, self),
 
   'identity:get_credential': or(admin, self),
   'identity:list_credentials': any, // filtered to the caller's own unless admin

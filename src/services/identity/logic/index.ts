@@ -11,6 +11,7 @@ import { AppCredentials, Credentials } from './credentials.js';
 import { DomainConfigs } from './domain-config.js';
 import { EndpointFilter } from './endpoint-filter.js';
 import { OAuth1 } from './oauth1.js';
+import { OAuth1Flow } from './oauth1-flow.js';
 import { Policies } from './policies.js';
 import { Domains, Projects } from './projects.js';
 import { Roles } from './roles.js';
@@ -41,6 +42,7 @@ export class Identity implements TokenVerifier {
   readonly endpointFilter: EndpointFilter;
   readonly policies: Policies;
   readonly oauth1: OAuth1;
+  readonly oauth1Flow: OAuth1Flow;
 
   constructor(deps: { store: Store; events: EventBus; clock: Clock; config: IdentityConfig; log: Logger }) {
     this.ctx = new IdentityContext(deps.store, deps.events, deps.clock, deps.config, deps.log);
@@ -72,7 +74,9 @@ export class Identity implements TokenVerifier {
       roles: this.roles,
       assignments: this.assignments,
       appCreds: this.appCreds,
+      oauth1: this.oauth1,
     });
+    this.oauth1Flow = new OAuth1Flow(this.ctx, this.oauth1, this.projects, this.roles, this.assignments);
   }
 
   async init(): Promise<void> {
