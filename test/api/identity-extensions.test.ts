@@ -249,6 +249,18 @@ describe('identity: Keystone extensions', () => {
       assertError(await c.req('POST', `${V3}${path}`, { headers: { authorization: h.replace('fixed', 'other') } }), 400, 'no project header');
       const h2 = authorizationHeader('POST', `${c.url}${V3}${path}`, { ...params, oauth_nonce: 'n2' }, consumer.secret);
       const rt = new URLSearchParams((await c.req('POST', `${V3}${path}`, { headers: { authorization: h2, 'requested-project-id': demoProject } })).text);
+      // A form-encoded body is signed along with the header (RFC 5849 §3.4.1.3.1).
+      const formSigned = (body: string, signedOver: [string, string][]) =>
+        c.req('POST', `${V3}${path}`, {
+          raw: body,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'requested-project-id': demoProject,
+            authorization: authorizationHeader('POST', `${c.url}${V3}${path}`, { ...params, oauth_nonce: `f${Math.random()}` }, consumer.secret, '', signedOver),
+          },
+        });
+      assert.equal((await formSigned('scope=x', [['scope', 'x']])).status, 201);
+      assertError(await formSigned('scope=y', [['scope', 'x']]), 401, 'body differs from what was signed');
       assertError(await c.req('PUT', `${V3}/OS-OAUTH1/authorize/${rt.get('oauth_token')}`, { token: demo, body: { roles: [{ name: 'admin' }] } }), 401);
       assertError(await c.req('PUT', `${V3}/OS-OAUTH1/authorize/${rt.get('oauth_token')}`, { token: demo, body: { roles: 'member' } }), 400);
       assertError(await c.req('PATCH', `${V3}/OS-OAUTH1/consumers/${consumer.id}`, { token: admin, body: { consumer: { secret: 'x' } } }), 400);

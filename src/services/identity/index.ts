@@ -63,8 +63,6 @@ export function identityService(identity: Identity, log: Logger): ServiceModule 
         keystoneErrorHandler(log)(new StratusError('NotFound', `The resource could not be found: ${req.method} ${req.url}.`), req, reply),
       );
       app.addHook('onRequest', authHook(ctx.verifier));
-      // OS-OAUTH1 consumers may post form-encoded bodies; kept as text, their fields are signed.
-      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
       app.addHook('onRoute', (route) => {
         route.bodyLimit ??= BODY_LIMIT;
       });

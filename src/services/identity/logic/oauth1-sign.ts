@@ -63,16 +63,20 @@ export function signatureMatches(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Builds an Authorization header for a request (what a client does; used by tests and tools). */
+/**
+ * Builds an Authorization header for a request (what a client does; used by tests and tools).
+ * `bodyParams` are form-encoded body fields: signed, but not put in the header.
+ */
 export function authorizationHeader(
   method: string,
   url: string,
   oauth: Record<string, string>,
   consumerSecret: string,
   tokenSecret = '',
+  bodyParams: [string, string][] = [],
 ): string {
   const params = Object.entries(oauth);
-  const signature = sign(baseString(method, url, params), consumerSecret, tokenSecret);
+  const signature = sign(baseString(method, url, [...params, ...bodyParams]), consumerSecret, tokenSecret);
   const all = [...params, ['oauth_signature', signature]];
   return 'OAuth ' + all.map(([k, v]) => `${oauthEncode(k!)}="${oauthEncode(v!)}"`).join(', ');
 }

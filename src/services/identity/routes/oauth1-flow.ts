@@ -45,15 +45,19 @@ type PR = { Params: { uid: string; tid: string; rid: string } };
 export function oauthFlowRoutes(app: FastifyInstance, { identity, link, v3 }: IdentityRouteDeps): void {
   const flow = identity.oauth1Flow;
 
-  // Consumers sign these; they carry no Keystone token. The body, if any, is not signed JSON.
-  app.post('/OS-OAUTH1/request_token', { config: { public: true } }, async (req, reply) => {
-    const pid = req.headers['requested-project-id'];
-    const t = await flow.createRequestToken(signedRequest(req, v3()), Array.isArray(pid) ? pid[0] : pid);
-    return form(reply, { oauth_token: t.id, oauth_token_secret: t.secret, oauth_expires_at: isoMicro(t.expiresAt) });
-  });
-  app.post('/OS-OAUTH1/access_token', { config: { public: true } }, async (req, reply) => {
-    const t = await flow.createAccessToken(signedRequest(req, v3()));
-    return form(reply, { oauth_token: t.id, oauth_token_secret: t.secret, oauth_expires_at: t.expiresAt === null ? '' : isoMicro(t.expiresAt) });
+  // Consumers sign these; they carry no Keystone token. Only here may a body be form-encoded
+  // (kept as text: its fields are signed); everywhere else such a body stays a 415.
+  app.register(async (signed) => {
+    signed.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    signed.post('/OS-OAUTH1/request_token', { config: { public: true } }, async (req, reply) => {
+      const pid = req.headers['requested-project-id'];
+      const t = await flow.createRequestToken(signedRequest(req, v3()), Array.isArray(pid) ? pid[0] : pid);
+      return form(reply, { oauth_token: t.id, oauth_token_secret: t.secret, oauth_expires_at: isoMicro(t.expiresAt) });
+    });
+    signed.post('/OS-OAUTH1/access_token', { config: { public: true } }, async (req, reply) => {
+      const t = await flow.createAccessToken(signedRequest(req, v3()));
+      return form(reply, { oauth_token: t.id, oauth_token_secret: t.secret, oauth_expires_at: t.expiresAt === null ? '' : isoMicro(t.expiresAt) });
+    });
   });
 
   app.put<{ Params: { id: string } }>('/OS-OAUTH1/authorize/:id', async (req) => {
