@@ -13,6 +13,11 @@ import { roleRoutes } from './routes/roles.js';
 import { assignmentRoutes } from './routes/assignments.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { domainConfigRoutes } from './routes/domain-config.js';
+import { endpointFilterRoutes } from './routes/endpoint-filter.js';
+import { policyRoutes } from './routes/policies.js';
+import { oauthConsumerRoutes } from './routes/oauth1.js';
+import { oauthFlowRoutes } from './routes/oauth1-flow.js';
 import type { Link } from './views/resources.js';
 
 /** Keystone's own request limit (max_request_body_size). */
@@ -75,7 +80,8 @@ export function identityService(identity: Identity, log: Logger): ServiceModule 
       };
       await app.register(
         async (v3) => {
-          for (const routes of [authRoutes, domainRoutes, projectRoutes, userRoutes, groupRoutes, roleRoutes, assignmentRoutes, catalogRoutes, credentialRoutes]) {
+          for (const routes of [authRoutes, domainRoutes, projectRoutes, userRoutes, groupRoutes, roleRoutes, assignmentRoutes, catalogRoutes, credentialRoutes,
+            domainConfigRoutes, endpointFilterRoutes, policyRoutes, oauthConsumerRoutes, oauthFlowRoutes]) {
             routes(v3, deps);
           }
         },

@@ -55,6 +55,16 @@ const RULES: Record<string, Rule> = {
   'identity:list_endpoints': admin,
   'identity:manage_endpoint': admin,
 
+  'identity:get_domain_config': admin,
+  'identity:get_domain_config_default': admin,
+  'identity:manage_domain_config': admin,
+  'identity:get_endpoint_group': admin,
+  'identity:manage_endpoint_group': admin,
+  'identity:get_policy': admin,
+  'identity:manage_policy': admin,
+  'identity:manage_consumer': admin,
+  'identity:oauth_access_token': or(admin, self),
+
   'identity:get_credential': or(admin, self),
   'identity:list_credentials': any, // filtered to the caller's own unless admin
   'identity:create_credential': or(admin, and(self, canWrite)),

@@ -18,6 +18,8 @@ export class Catalog {
   readonly regions: Repo<Region>;
   readonly services: Repo<Service>;
   readonly endpoints: Repo<Endpoint>;
+  /** OS-EP-FILTER: the endpoint ids a project is limited to (null: all); set by the Identity. */
+  projectFilter: (projectId: string) => Promise<Set<string> | null> = async () => null;
 
   constructor(private readonly ctx: IdentityContext) {
     this.regions = new Repo<Region>(ctx, KIND.region, 'region');
@@ -128,11 +130,13 @@ export class Catalog {
       url
         .replace(/\$\((project_id|tenant_id)\)s/g, projectId ?? '$(project_id)s')
         .replace(/\$\(user_id\)s/g, userId);
+    const only = projectId ? await this.projectFilter(projectId) : null;
     return (await this.raw())
       .map((s) => ({
         ...s,
         // Without a project, endpoints that need one cannot be used (Keystone drops them too).
         endpoints: s.endpoints
+          .filter((e) => (only ? only.has(e.id) : true))
           .filter((e) => projectId || !/\$\((project_id|tenant_id)\)s/.test(e.url))
           .map((e) => ({ ...e, url: subst(e.url) })),
       }))

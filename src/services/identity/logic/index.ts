@@ -8,6 +8,11 @@ import { Assignments } from './assignments.js';
 import { Catalog } from './catalog.js';
 import { IdentityContext, type IdentityConfig } from './context.js';
 import { AppCredentials, Credentials } from './credentials.js';
+import { DomainConfigs } from './domain-config.js';
+import { EndpointFilter } from './endpoint-filter.js';
+import { OAuth1 } from './oauth1.js';
+import { OAuth1Flow } from './oauth1-flow.js';
+import { Policies } from './policies.js';
 import { Domains, Projects } from './projects.js';
 import { Roles } from './roles.js';
 import { Tokens, type ValidToken } from './tokens.js';
@@ -33,6 +38,11 @@ export class Identity implements TokenVerifier {
   readonly credentials: Credentials;
   readonly appCreds: AppCredentials;
   readonly tokens: Tokens;
+  readonly domainConfigs: DomainConfigs;
+  readonly endpointFilter: EndpointFilter;
+  readonly policies: Policies;
+  readonly oauth1: OAuth1;
+  readonly oauth1Flow: OAuth1Flow;
 
   constructor(deps: { store: Store; events: EventBus; clock: Clock; config: IdentityConfig; log: Logger }) {
     this.ctx = new IdentityContext(deps.store, deps.events, deps.clock, deps.config, deps.log);
@@ -49,6 +59,11 @@ export class Identity implements TokenVerifier {
       roles: this.roles,
     });
     this.catalog = new Catalog(this.ctx);
+    this.domainConfigs = new DomainConfigs(this.ctx, this.domains);
+    this.endpointFilter = new EndpointFilter(this.ctx, this.catalog, this.projects);
+    this.catalog.projectFilter = (projectId) => this.endpointFilter.endpointIdsFor(projectId);
+    this.policies = new Policies(this.ctx, this.catalog);
+    this.oauth1 = new OAuth1(this.ctx);
     this.credentials = new Credentials(this.ctx);
     this.appCreds = new AppCredentials(this.ctx);
     this.tokens = new Tokens(this.ctx, {
@@ -59,7 +74,9 @@ export class Identity implements TokenVerifier {
       roles: this.roles,
       assignments: this.assignments,
       appCreds: this.appCreds,
+      oauth1: this.oauth1,
     });
+    this.oauth1Flow = new OAuth1Flow(this.ctx, this.oauth1, this.projects, this.roles, this.assignments);
   }
 
   async init(): Promise<void> {
@@ -74,6 +91,8 @@ export class Identity implements TokenVerifier {
       await this.groups.members.deleteWhere({ userId });
       await this.appCreds.repo.deleteWhere({ userId });
       await this.credentials.repo.deleteWhere({ userId });
+      await this.oauth1.requestTokens.deleteWhere({ authorizingUserId: userId });
+      await this.oauth1.accessTokens.deleteWhere({ userId });
     });
   }
 
@@ -88,6 +107,9 @@ export class Identity implements TokenVerifier {
       await this.assignments.repo.deleteWhere({ targetType: 'project', targetId: projectId });
       await this.appCreds.repo.deleteWhere({ projectId });
       await this.credentials.repo.deleteWhere({ projectId });
+      await this.endpointFilter.links.deleteWhere({ projectId });
+      await this.oauth1.requestTokens.deleteWhere({ projectId });
+      await this.oauth1.accessTokens.deleteWhere({ projectId });
       await this.tokens.revokeProject(projectId);
     });
   }
@@ -117,7 +139,29 @@ export class Identity implements TokenVerifier {
       for (const p of projects) await this.deleteProject(p.id);
       for (const r of await this.roles.repo.list({ domainId })) await this.deleteRole(r.id);
       await this.assignments.repo.deleteWhere({ targetType: 'domain', targetId: domainId });
+      await this.domainConfigs.repo.delete(domainId);
     });
+  }
+
+  async deleteEndpoint(id: string): Promise<void> {
+    await this.catalog.deleteEndpoint(id);
+    await this.endpointFilter.links.deleteWhere({ endpointId: id });
+    await this.policies.forget({ endpointId: id });
+  }
+
+  async deleteService(id: string): Promise<void> {
+    const endpoints = await this.catalog.endpoints.list({ serviceId: id });
+    await this.catalog.deleteService(id);
+    for (const e of endpoints) {
+      await this.endpointFilter.links.deleteWhere({ endpointId: e.id });
+      await this.policies.forget({ endpointId: e.id });
+    }
+    await this.policies.forget({ serviceId: id });
+  }
+
+  async deleteRegion(id: string): Promise<void> {
+    await this.catalog.deleteRegion(id);
+    await this.policies.forget({ regionId: id });
   }
 
   // --- the gateway's verifier ----------------------------------------------------------------

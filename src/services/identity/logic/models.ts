@@ -126,6 +126,82 @@ export interface Revocation {
   expiresAt: number;
 }
 
+/** Keystone domain-specific configuration: `{group: {option: value}}`; sensitive options apart. */
+export interface DomainConfig {
+  /** The domain id. */
+  id: string;
+  config: Record<string, Record<string, unknown>>;
+  /** Options that may be written but are never returned (e.g. `ldap.password`). */
+  sensitive: Record<string, Record<string, unknown>>;
+}
+
+/** OS-EP-FILTER endpoint group: endpoints whose fields match every filter. */
+export interface EndpointGroup {
+  id: string;
+  name: string;
+  description: string;
+  filters: { service_id?: string; region_id?: string; interface?: string };
+}
+
+/** OS-EP-FILTER association: of an endpoint or an endpoint group to a project. */
+export interface ProjectEndpoint {
+  /** `<projectId>/<endpointId>` or `<projectId>/group:<endpointGroupId>`. */
+  id: string;
+  projectId: string;
+  endpointId: string | null;
+  endpointGroupId: string | null;
+}
+
+/** A policy blob (`/v3/policies`): opaque to Keystone. */
+export interface PolicyBlob {
+  id: string;
+  type: string;
+  blob: string;
+  extra: Record<string, unknown>;
+}
+
+/** OS-ENDPOINT-POLICY association: a policy applies to an endpoint, a service, or a service in a region. */
+export interface PolicyAssociation {
+  /** `<endpointId|>/<serviceId|>/<regionId|>`: one policy per target. */
+  id: string;
+  policyId: string;
+  endpointId: string | null;
+  serviceId: string | null;
+  regionId: string | null;
+}
+
+/** OS-OAUTH1 consumer. */
+export interface Consumer {
+  id: string;
+  description: string | null;
+  /** NOTE: kept recoverable, as Keystone does: HMAC-SHA1 verification needs the shared secret. */
+  secret: string;
+  extra: Record<string, unknown>;
+}
+
+/** OS-OAUTH1 request token, then (authorized) the roles the user delegated. */
+export interface OAuthRequestToken {
+  id: string;
+  secret: string;
+  consumerId: string;
+  projectId: string;
+  expiresAt: number;
+  authorizingUserId: string | null;
+  roleIds: string[] | null;
+  verifier: string | null;
+}
+
+/** OS-OAUTH1 access token: authenticates the consumer as the user, on one project, with some roles. */
+export interface OAuthAccessToken {
+  id: string;
+  secret: string;
+  consumerId: string;
+  userId: string;
+  projectId: string;
+  roleIds: string[];
+  expiresAt: number | null;
+}
+
 export const KIND = {
   domain: 'identity.domain',
   project: 'identity.project',
@@ -142,4 +218,12 @@ export const KIND = {
   credential: 'identity.credential',
   revocation: 'identity.revocation',
   secret: 'identity.secret',
+  domainConfig: 'identity.domain_config',
+  endpointGroup: 'identity.endpoint_group',
+  projectEndpoint: 'identity.project_endpoint',
+  policy: 'identity.policy',
+  policyAssociation: 'identity.policy_association',
+  consumer: 'identity.oauth_consumer',
+  oauthRequestToken: 'identity.oauth_request_token',
+  oauthAccessToken: 'identity.oauth_access_token',
 } as const;

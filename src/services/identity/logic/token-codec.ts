@@ -12,6 +12,8 @@ export interface TokenPayload {
   domainId?: string;
   system?: boolean;
   appCredId?: string;
+  /** OS-OAUTH1: the access token this token was issued for. */
+  oauthAccessTokenId?: string;
 }
 
 interface Wire {
@@ -24,6 +26,7 @@ interface Wire {
   d?: string;
   s?: 1;
   c?: string;
+  o?: string;
 }
 
 const VERSION = 0x01;
@@ -48,6 +51,7 @@ export class TokenCodec {
     if (p.domainId) wire.d = p.domainId;
     if (p.system) wire.s = 1;
     if (p.appCredId) wire.c = p.appCredId;
+    if (p.oauthAccessTokenId) wire.o = p.oauthAccessTokenId;
     const nonce = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys[0]!, nonce);
     const body = Buffer.concat([cipher.update(JSON.stringify(wire), 'utf8'), cipher.final()]);
@@ -72,6 +76,7 @@ export class TokenCodec {
         if (w.d) out.domainId = w.d;
         if (w.s) out.system = true;
         if (w.c) out.appCredId = w.c;
+        if (w.o) out.oauthAccessTokenId = w.o;
         return out;
       } catch {
         // try the next key

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest, notFound, unauthorized } from '../../../core/errors.js';
-import { KIND, type AppCredential, type Domain, type Project, type Revocation, type Role, type User } from './models.js';
+import { KIND, type AppCredential, type Domain, type OAuthAccessToken, type Project, type Revocation, type Role, type User } from './models.js';
+import type { OAuth1 } from './oauth1.js';
 import { Repo, type IdentityContext } from './context.js';
 import { TokenCodec, type TokenPayload } from './token-codec.js';
 import type { Domains, Projects } from './projects.js';
@@ -28,6 +29,8 @@ export interface AuthRequest {
   password?: { user: NameOrId & { password: string } };
   token?: { id: string };
   applicationCredential?: { id?: string; name?: string; secret: string; user?: NameOrId };
+  /** OS-OAUTH1: the access token whose signature the route already verified. */
+  oauth1?: OAuthAccessToken;
   scope: Scope;
 }
 
@@ -43,6 +46,7 @@ export interface ValidToken {
   system?: boolean;
   roles: Role[];
   appCred?: AppCredential;
+  oauthAccessToken?: OAuthAccessToken;
 }
 
 interface Deps {
@@ -53,6 +57,7 @@ interface Deps {
   roles: Roles;
   assignments: Assignments;
   appCreds: AppCredentials;
+  oauth1: OAuth1;
 }
 
 const SECRET_ID = 'token-keys';
@@ -169,6 +174,17 @@ export class Tokens {
       scope = { project: { id: appCred.projectId } };
       if (appCred.expiresAt !== null) expiresAt = Math.min(expiresAt, appCred.expiresAt);
     }
+    let oauth: OAuthAccessToken | undefined;
+    if (req.methods.includes('oauth1')) {
+      oauth = req.oauth1;
+      if (!oauth) throw unauthorized('The oauth1 method needs a request signed with an OAuth access token.');
+      if (user && user.id !== oauth.userId) throw unauthorized(INVALID);
+      user = await this.d.users.find(oauth.userId);
+      if (scope && !('project' in scope && scope.project.id === oauth.projectId))
+        throw unauthorized('An OAuth token is always scoped to the project of its access token.');
+      scope = { project: { id: oauth.projectId } };
+      if (oauth.expiresAt !== null) expiresAt = Math.min(expiresAt, oauth.expiresAt);
+    }
     if (!user) throw unauthorized(INVALID);
     await this.checkUserUsable(user);
 
@@ -180,6 +196,7 @@ export class Tokens {
       auditIds: parentAudit ? [auditId(), parentAudit] : [auditId()],
     };
     if (appCred) payload.appCredId = appCred.id;
+    if (oauth) payload.oauthAccessTokenId = oauth.id;
     if (scope === undefined && user.defaultProjectId) {
       // Keystone scopes to the default project when none is asked for and the user has a role there.
       const p = await this.d.projects.find(user.defaultProjectId);
@@ -248,6 +265,13 @@ export class Tokens {
       if (!ac) return undefined;
       v.appCred = ac;
       const granted = await this.d.roles.closure(ac.roleIds);
+      roleIds = roleIds.filter((r) => granted.includes(r));
+    }
+    if (p.oauthAccessTokenId) {
+      const at = await this.ctx.cached(`oauth-at:${p.oauthAccessTokenId}`, () => this.d.oauth1.accessTokens.get(p.oauthAccessTokenId!));
+      if (!at || (at.expiresAt !== null && at.expiresAt <= this.ctx.clock.now())) return undefined;
+      v.oauthAccessToken = at;
+      const granted = await this.d.roles.closure(at.roleIds);
       roleIds = roleIds.filter((r) => granted.includes(r));
     }
     if ((p.projectId || p.domainId || p.system) && roleIds.length === 0) return undefined;

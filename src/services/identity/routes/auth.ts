@@ -6,6 +6,7 @@ import type { IdentityRouteDeps } from '../index.js';
 import { authorize } from '../policy.js';
 import { parseAuth } from '../schemas/auth.js';
 import { catalogView, tokenView } from '../views/token.js';
+import { signedRequest } from './oauth1-flow.js';
 import { collection, domainView, projectView } from '../views/resources.js';
 
 function subjectToken(req: FastifyRequest): string {
@@ -18,7 +19,9 @@ function subjectToken(req: FastifyRequest): string {
 /** Tokens, plus the token-scoped listings under /v3/auth. */
 export function authRoutes(app: FastifyInstance, { identity, link, v3 }: IdentityRouteDeps): void {
   app.post('/auth/tokens', { config: { public: true } }, async (req, reply) => {
-    const v = await identity.tokens.issue(parseAuth(req.body));
+    const parsed = parseAuth(req.body);
+    if (parsed.methods.includes('oauth1')) parsed.oauth1 = await identity.oauth1Flow.authenticate(signedRequest(req, v3()));
+    const v = await identity.tokens.issue(parsed);
     const catalog = qBool(req.query, 'nocatalog') ? null : await identity.catalog.forScope(v.project?.id, v.user.id);
     reply.code(201).header('x-subject-token', v.token);
     return tokenView(v, catalog);

@@ -67,7 +67,7 @@ export function catalogRoutes(app: FastifyInstance, { identity, link, v3 }: Iden
   });
   app.delete<P>('/regions/:id', async (req, reply) => {
     authorize(req.auth, 'identity:manage_region');
-    await catalog.deleteRegion(req.params.id);
+    await identity.deleteRegion(req.params.id);
     reply.code(204).send();
   });
 
@@ -113,7 +113,7 @@ export function catalogRoutes(app: FastifyInstance, { identity, link, v3 }: Iden
   });
   app.delete<P>('/services/:id', async (req, reply) => {
     authorize(req.auth, 'identity:manage_service');
-    await catalog.deleteService(req.params.id);
+    await identity.deleteService(req.params.id);
     reply.code(204).send();
   });
 
@@ -162,7 +162,7 @@ export function catalogRoutes(app: FastifyInstance, { identity, link, v3 }: Iden
   });
   app.delete<P>('/endpoints/:id', async (req, reply) => {
     authorize(req.auth, 'identity:manage_endpoint');
-    await catalog.deleteEndpoint(req.params.id);
+    await identity.deleteEndpoint(req.params.id);
     reply.code(204).send();
   });
 }

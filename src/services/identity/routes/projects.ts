@@ -4,7 +4,7 @@ import { bool, forbidFields, isObject, q, qBool, str, strList, wrapped } from '.
 import type { IdentityRouteDeps } from '../index.js';
 import type { ProjectFilter } from '../logic/projects.js';
 import { authorize } from '../policy.js';
-import { collection, projectView } from '../views/resources.js';
+import { collection, domainProjectView, projectView } from '../views/resources.js';
 
 type P = { Params: { id: string } };
 type PT = { Params: { id: string; tag: string } };
@@ -21,6 +21,26 @@ export function projectRoutes(app: FastifyInstance, { identity, link, v3 }: Iden
     return p;
   };
 
+  /** The domain with this id, when the id names a domain rather than a project. */
+  const asDomain = async (id: string) => ((await identity.projects.find(id)) ? undefined : identity.domains.find(id));
+
+  const updateDomainProject = async (id: string, b: Record<string, unknown>) => {
+    if ('domain_id' in b && b.domain_id !== null) throw badRequest('Update of `domain_id` is not allowed.');
+    if ('parent_id' in b && b.parent_id !== null) throw badRequest('Update of `parent_id` is not allowed.');
+    if ('is_domain' in b && b.is_domain !== true) throw badRequest('Update of `is_domain` is not allowed.');
+    forbidFields(b, ['id']);
+    const patch: Parameters<typeof identity.domains.update>[1] = {};
+    const name = str(b, 'name', { min: 1, max: 64 });
+    const description = str(b, 'description', { nullable: true, max: 255 });
+    const enabled = bool(b, 'enabled');
+    const tags = strList(b, 'tags');
+    if (name) patch.name = name;
+    if (description !== undefined) patch.description = description ?? '';
+    if (enabled !== undefined) patch.enabled = enabled;
+    if (tags) patch.tags = tags;
+    return identity.domains.update(id, patch);
+  };
+
   app.get('/projects', async (req) => {
     authorize(req.auth, 'identity:list_projects');
     const f: ProjectFilter = {};
@@ -35,14 +55,33 @@ export function projectRoutes(app: FastifyInstance, { identity, link, v3 }: Iden
     set('tagsAny', csv(q(req.query, 'tags-any')));
     set('notTags', csv(q(req.query, 'not-tags')));
     set('notTagsAny', csv(q(req.query, 'not-tags-any')));
-    if (qBool(req.query, 'is_domain') === true) return collection('projects', [], `${v3()}/projects`);
+    if (qBool(req.query, 'is_domain') === true) {
+      // Domains are projects acting as domains; only name and enabled filter them.
+      const df: { name?: string; enabled?: boolean } = {};
+      if (f.name !== undefined) df.name = f.name;
+      if (f.enabled !== undefined) df.enabled = f.enabled;
+      const ds = f.domainId !== undefined || f.parentId !== undefined ? [] : await identity.domains.list(df);
+      return collection('projects', ds.map((d) => domainProjectView(d, link)), `${v3()}/projects`);
+    }
     return collection('projects', (await identity.projects.list(f)).map((p) => projectView(p, link)), `${v3()}/projects`);
   });
 
   app.post('/projects', async (req, reply) => {
     const a = authorize(req.auth, 'identity:manage_project');
     const b = wrapped(req.body, 'project');
-    if (bool(b, 'is_domain')) throw badRequest('Projects acting as domains are not supported; create a domain instead.');
+    if (bool(b, 'is_domain')) {
+      // A project acting as a domain is a domain: it has no parent and no domain of its own.
+      if (b.parent_id !== undefined && b.parent_id !== null) throw badRequest('A project acting as a domain cannot have a parent; leave parent_id out.');
+      if (b.domain_id !== undefined && b.domain_id !== null) throw badRequest('A project acting as a domain cannot be in a domain; leave domain_id out or null.');
+      const d = await identity.domains.create({
+        name: str(b, 'name', { required: true, max: 64 }),
+        description: str(b, 'description', { nullable: true, max: 255 }) ?? '',
+        enabled: bool(b, 'enabled') ?? true,
+        tags: strList(b, 'tags') ?? [],
+      });
+      reply.code(201);
+      return { project: domainProjectView(d, link) };
+    }
     const domainId = str(b, 'domain_id', { nullable: true }) ?? undefined;
     const parentId = str(b, 'parent_id', { nullable: true }) ?? undefined;
     const input: Parameters<typeof identity.projects.create>[0] = {
@@ -58,11 +97,20 @@ export function projectRoutes(app: FastifyInstance, { identity, link, v3 }: Iden
     return { project: projectView(p, link) };
   });
 
-  app.get<P>('/projects/:id', async (req) => ({ project: projectView(await canSee(req.auth, req.params.id), link) }));
+  app.get<P>('/projects/:id', async (req) => {
+    const d = await asDomain(req.params.id);
+    if (d) {
+      authorize(req.auth, 'identity:get_project', { projectId: d.id });
+      return { project: domainProjectView(d, link) };
+    }
+    return { project: projectView(await canSee(req.auth, req.params.id), link) };
+  });
 
   app.patch<P>('/projects/:id', async (req) => {
     authorize(req.auth, 'identity:manage_project');
     const b = wrapped(req.body, 'project');
+    const d = await asDomain(req.params.id);
+    if (d) return { project: domainProjectView(await updateDomainProject(d.id, b), link) };
     const cur = await identity.projects.get(req.params.id);
     if ('domain_id' in b && b.domain_id !== cur.domainId) throw badRequest('Update of `domain_id` is not allowed.');
     if ('parent_id' in b && b.parent_id !== (cur.parentId ?? cur.domainId)) throw badRequest('Update of `parent_id` is not allowed.');
@@ -82,7 +130,8 @@ export function projectRoutes(app: FastifyInstance, { identity, link, v3 }: Iden
 
   app.delete<P>('/projects/:id', async (req, reply) => {
     authorize(req.auth, 'identity:manage_project');
-    await identity.deleteProject(req.params.id);
+    if (await asDomain(req.params.id)) await identity.deleteDomain(req.params.id);
+    else await identity.deleteProject(req.params.id);
     reply.code(204).send();
   });
 

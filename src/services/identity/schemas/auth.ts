@@ -2,7 +2,7 @@ import { badRequest, unauthorized } from '../../../core/errors.js';
 import { isObject, type Json } from '../../../core/validate.js';
 import type { AuthRequest, NameOrId, Scope } from '../logic/tokens.js';
 
-const METHODS = new Set(['password', 'token', 'application_credential']);
+const METHODS = new Set(['password', 'token', 'application_credential', 'oauth1']);
 
 function optStr(o: Json, k: string, where: string): string | undefined {
   const v = o[k];

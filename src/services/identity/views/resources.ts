@@ -35,6 +35,22 @@ export function projectView(p: Project, link: Link) {
   };
 }
 
+/** A domain seen through `/v3/projects`: Keystone keeps domains as projects acting as domains. */
+export function domainProjectView(d: Domain, link: Link) {
+  return {
+    id: d.id,
+    name: d.name,
+    domain_id: null,
+    description: d.description,
+    enabled: d.enabled,
+    parent_id: null,
+    is_domain: true,
+    tags: d.tags,
+    options: {},
+    links: { self: link(`/projects/${d.id}`) },
+  };
+}
+
 export function userView(u: User, link: Link) {
   const out: Record<string, unknown> = {
     ...u.extra,

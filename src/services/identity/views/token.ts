@@ -40,5 +40,8 @@ export function tokenView(v: ValidToken, catalog: CatalogService[] | null) {
   if (v.appCred) {
     t.application_credential = { id: v.appCred.id, name: v.appCred.name, restricted: !v.appCred.unrestricted };
   }
+  if (v.oauthAccessToken) {
+    t['OS-OAUTH1'] = { access_token_id: v.oauthAccessToken.id, consumer_id: v.oauthAccessToken.consumerId };
+  }
   return { token: t };
 }
