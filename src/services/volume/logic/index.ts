@@ -5,6 +5,7 @@ import type { Attachment, Caller, Snapshot, Volume } from './models.js';
 import { Quotas } from './quotas.js';
 import { Reconciler } from './reconciler.js';
 import { Snapshots } from './snapshots.js';
+import { Transfers } from './transfers.js';
 import { Worker } from './tasks.js';
 import { VolumeTypes } from './types.js';
 import { Volumes, type CreateVolumeInput, type Records } from './volumes.js';
@@ -40,6 +41,7 @@ export class BlockStorage {
   readonly volumes: Volumes;
   readonly snapshots: Snapshots;
   readonly attachments: Attachments;
+  readonly transfers: Transfers;
   private readonly worker: Worker;
   private readonly reconciler: Reconciler;
   private started = false;
@@ -56,6 +58,7 @@ export class BlockStorage {
     this.volumes = new Volumes(this.ctx, records, this.types, this.quotas, images);
     this.snapshots = new Snapshots(this.ctx, records, this.volumes, this.quotas);
     this.attachments = new Attachments(this.ctx, this.volumes);
+    this.transfers = new Transfers(this.ctx, records, this.volumes, this.quotas);
     this.worker = new Worker(this.ctx, records, images);
     this.reconciler = new Reconciler(this.worker.run, deps.log.child('reconciler'), deps.concurrency ?? 4);
   }

@@ -25,7 +25,9 @@ export type VolumeStatus =
   | 'maintenance'
   | 'reserved'
   | 'error_restoring'
-  | 'error_managing';
+  | 'error_managing'
+  | 'awaiting-transfer'
+  | 'uploading';
 
 /** Every status os-reset_status accepts. */
 export const VOLUME_STATUSES: readonly VolumeStatus[] = [
@@ -43,6 +45,8 @@ export const VOLUME_STATUSES: readonly VolumeStatus[] = [
   'reserved',
   'error_restoring',
   'error_managing',
+  'awaiting-transfer',
+  'uploading',
 ];
 
 /** Where a new volume's bytes come from. */
@@ -132,6 +136,22 @@ export interface VolumeType {
   createdAt: number;
 }
 
+/**
+ * A pending volume transfer (os-volume-transfer). The auth key is given to the creator once;
+ * only its salted SHA-256 is kept.
+ */
+export interface Transfer {
+  id: string;
+  volumeId: string;
+  /** The giving project and user. */
+  projectId: string;
+  userId: string;
+  name: string | null;
+  salt: string;
+  keyHash: string;
+  createdAt: number;
+}
+
 export const QUOTA_RESOURCES = ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes', 'per_volume_gigabytes', 'groups'] as const;
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
 export type QuotaLimits = Record<QuotaResource, number>;
@@ -147,16 +167,27 @@ export const DEFAULT_QUOTAS: QuotaLimits = {
   groups: 10,
 };
 
+/** Resources Cinder also limits per volume type (`volumes_<type name>` on the wire). */
+export const TYPED_RESOURCES = ['volumes', 'gigabytes', 'snapshots'] as const;
+export type TypedResource = (typeof TYPED_RESOURCES)[number];
+export type TypedLimits = Record<TypedResource, number>;
+/** Per-type limits by volume type id (so a renamed type keeps its limits). */
+export type TypeQuotaMap = Record<string, Partial<TypedLimits>>;
+
 export interface QuotaSet {
-  /** The project id. */
+  /** The project id (or the quota class name). */
   id: string;
   limits: Partial<QuotaLimits>;
+  /** Per-volume-type overrides; a type not named here is unlimited (-1). */
+  typeLimits?: TypeQuotaMap;
 }
 
 export interface QuotaUsage {
   volumes: number;
   snapshots: number;
   gigabytes: number;
+  /** The same counts per volume type id. */
+  byType: Record<string, TypedLimits>;
 }
 
 export const AVAILABILITY_ZONE = 'nova';

@@ -49,7 +49,7 @@ export class Snapshots {
       if (!ok) {
         throw invalid('volume', `Volume ${v.id} status must be available${v.status === 'in-use' ? ' (or in-use with force)' : ''}, but current status is: ${v.status}.`);
       }
-      await this.quotas.check(tx, v.projectId, { snapshots: 1, gigabytes: v.size });
+      await this.quotas.check(tx, v.projectId, { snapshots: 1, gigabytes: v.size, typeId: v.volumeTypeId });
       const snap: Snapshot = {
         id: this.ctx.newId(),
         volumeId: v.id,

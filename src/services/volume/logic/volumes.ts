@@ -101,7 +101,7 @@ export class Volumes {
         createdAt: this.ctx.now(),
         updatedAt: null,
       };
-      await this.quotas.check(tx, caller.projectId, { volumes: 1, gigabytes: vol.size, volumeSize: vol.size });
+      await this.quotas.check(tx, caller.projectId, { volumes: 1, gigabytes: vol.size, volumeSize: vol.size, typeId: vol.volumeTypeId });
       return this.repo.create(vol, tx);
     });
     this.ctx.changed('volume', 'created', v.id, v.projectId);
@@ -174,7 +174,7 @@ export class Volumes {
       if (newSize <= v.size) throw invalid('input', `New size for extend must be greater than current size. (current: ${v.size}, extended: ${newSize}).`);
       const busy = await this.records.snapshots.list({ volumeId: id, status: 'creating' }, tx);
       if (busy.length) throw invalid('volume', 'Volume has a snapshot being created.');
-      await this.quotas.check(tx, v.projectId, { gigabytes: newSize - v.size, volumeSize: newSize });
+      await this.quotas.check(tx, v.projectId, { gigabytes: newSize - v.size, volumeSize: newSize, typeId: v.volumeTypeId });
       return touch(this.ctx, { ...v, status: 'extending', task: { id: this.ctx.newId(), op: 'extend', newSize } });
     });
   }
@@ -190,9 +190,11 @@ export class Volumes {
   /** os-retype: a new type for an available or in-use volume (no data moves on this backend). */
   async retype(caller: Caller, id: string, typeRef: string): Promise<Volume> {
     const type = await this.types.resolve(caller, typeRef);
-    return this.mutate(caller, id, (v) => {
+    return this.mutate(caller, id, async (v, tx) => {
       if (v.status !== 'available' && v.status !== 'in-use') throw invalid('volume', `Volume status must be available or in-use to retype, but it is ${v.status}.`);
-      return v.volumeTypeId === type.id ? v : touch(this.ctx, { ...v, volumeTypeId: type.id });
+      if (v.volumeTypeId === type.id) return v;
+      await this.quotas.check(tx, v.projectId, { volumes: 1, gigabytes: v.size, typeId: type.id });
+      return touch(this.ctx, { ...v, volumeTypeId: type.id });
     });
   }
 
@@ -221,6 +223,8 @@ export class Volumes {
         if (s.status !== 'deleting') await this.records.snapshots.put({ ...s, status: 'deleting', task: { id: this.ctx.newId(), op: 'delete' }, updatedAt: this.ctx.now() }, tx);
         snaps.push(s.id);
       }
+      // A pending transfer offer goes with the volume (a forced delete of an awaiting-transfer one).
+      await tx.deleteWhere('volume.transfer', { volumeId: id });
       return touch(this.ctx, { ...v, status: 'deleting', attachments: [], task: { id: this.ctx.newId(), op: 'delete' } });
     });
     for (const s of snaps) this.ctx.kick({ kind: 'snapshot', id: s });

@@ -6,7 +6,7 @@ import { callerOf } from '../policy.js';
 import { boolOf } from '../schemas/common.js';
 import { quotaSetView } from '../views/misc.js';
 import type { VolumeRouteDeps } from './deps.js';
-import { quotaPatch } from './misc.js';
+import { quotaPatch, quotaTypes } from './misc.js';
 
 /** The one volume host of this cloud, in Cinder's host@backend form, and its pool. */
 const VOLUME_HOST = 'stratus@file';
@@ -63,11 +63,13 @@ export function adminRoutes(app: FastifyInstance, { bs }: VolumeRouteDeps): void
 
   app.get<{ Params: { name: string } }>('/os-quota-class-sets/:name', async (req) => {
     callerOf(req.auth, 'admin', 'volume_extension:quota_classes');
-    return { quota_class_set: quotaSetView(req.params.name, await bs.quotas.defaults(req.params.name)) };
+    const [limits, typeLimits, types] = await Promise.all([bs.quotas.defaults(req.params.name), bs.quotas.typeDefaults(req.params.name), quotaTypes(bs)]);
+    return { quota_class_set: quotaSetView(req.params.name, limits, typeLimits, types) };
   });
 
   app.put<{ Params: { name: string } }>('/os-quota-class-sets/:name', async (req) => {
     callerOf(req.auth, 'admin', 'volume_extension:quota_classes');
-    return { quota_class_set: quotaSetView(undefined, await bs.quotas.updateClass(req.params.name, quotaPatch(req.body, 'quota_class_set'))) };
+    const r = await bs.quotas.updateClass(req.params.name, await quotaPatch(bs, req.body, 'quota_class_set'));
+    return { quota_class_set: quotaSetView(undefined, r.limits, r.typeLimits, await quotaTypes(bs)) };
   });
 }
