@@ -15,6 +15,8 @@ export function glanceImageSource(images: ImageLogic): ImageSource {
         img = await images.data.readable({ projectId: caller.projectId, admin: caller.admin }, imageId);
       } catch (e) {
         if (e instanceof StratusError && e.kind === 'NotFound') throw badRequest(`Invalid image identifier or unable to access requested image: ${imageId}.`);
+        // A deactivated image (Glance: 403 on its data) cannot be a volume source: a 400, as in Cinder.
+        if (e instanceof StratusError && e.kind === 'Forbidden') throw badRequest(`Image ${imageId} is not active (deactivated); an admin must reactivate it first.`);
         throw e;
       }
       if (img.status !== 'active') throw badRequest(`Image ${imageId} is not active (status ${img.status}); upload its data first.`);

@@ -133,6 +133,10 @@ export interface VolumeType {
   extraSpecs: Record<string, string>;
   /** Projects given access to a private type. */
   projects: string[];
+  /** The QoS specs associated with the type (qos-specs associate). */
+  qosSpecsId?: string | null;
+  /** Encryption of volumes of this type (types/{id}/encryption), when set. */
+  encryption?: TypeEncryption | null;
   createdAt: number;
 }
 
@@ -150,6 +154,28 @@ export interface Transfer {
   salt: string;
   keyHash: string;
   createdAt: number;
+}
+
+export type QosConsumer = 'front-end' | 'back-end' | 'both';
+
+/** QoS specs (qos-specs): limits handed to the consumer that enforces them. */
+export interface QosSpecs {
+  id: string;
+  name: string;
+  consumer: QosConsumer;
+  specs: Record<string, string>;
+  createdAt: number;
+}
+
+/** A volume type's encryption settings (Cinder's encryption type). */
+export interface TypeEncryption {
+  encryptionId: string;
+  provider: string;
+  cipher: string | null;
+  keySize: number | null;
+  controlLocation: 'front-end' | 'back-end';
+  createdAt: number;
+  updatedAt: number | null;
 }
 
 export const QUOTA_RESOURCES = ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes', 'per_volume_gigabytes', 'groups'] as const;

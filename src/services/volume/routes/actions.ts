@@ -47,10 +47,12 @@ const ACTIONS: Record<string, Action> = {
   'os-initialize_connection': a('write', 200, async (bs, c, id, args, reply) => {
     connectorOf(args);
     const info = await bs.attachments.connection(c, id);
+    // NOTE: front-end QoS specs go to the hypervisor in the connection info, as in Cinder.
+    const qos = await bs.qos.frontEnd((await bs.volumes.visible(c, id)).volumeTypeId);
     reply.code(200).send({
       connection_info: {
         driver_volume_type: info.driverVolumeType,
-        data: { device_path: info.devicePath, volume_id: info.volumeId, access_mode: info.accessMode, format: info.format, encrypted: false, discard: false },
+        data: { device_path: info.devicePath, volume_id: info.volumeId, access_mode: info.accessMode, format: info.format, encrypted: false, discard: false, qos_specs: qos },
       },
     });
   }),

@@ -52,10 +52,15 @@ const UPDATED = '2013-04-18T00:00:00+00:00';
 export const EXTENSIONS = [
   ['AdminActions', 'os-admin-actions', 'Enable admin actions.'],
   ['AvailabilityZones', 'os-availability-zone', 'Describe Availability Zones.'],
+  ['Capabilities', 'capabilities', 'Capabilities support.'],
   ['ExtendedSnapshotAttributes', 'os-extended-snapshot-attributes', 'Extended SnapshotAttributes support.'],
   ['Hosts', 'os-hosts', 'Admin-only host administration.'],
+  ['QoSSpecsManage', 'qos-specs', 'QoS specs support.'],
+  ['QuotaClasses', 'os-quota-class-sets', 'Quota classes management support.'],
   ['QuotaSets', 'os-quota-sets', 'Quota management support.'],
   ['SchedulerHints', 'OS-SCH-HNT', 'Pass arbitrary key/value pairs to the scheduler.'],
+  ['SchedulerStats', 'scheduler-stats', 'Scheduler stats support.'],
+  ['Services', 'os-services', 'Services support.'],
   ['TypesExtraSpecs', 'os-types-extra-specs', 'Type extra specs support.'],
   ['TypesManage', 'os-types-manage', 'Types manage support.'],
   ['VolumeActions', 'os-volume-actions', 'Enable volume actions.'],
@@ -63,5 +68,7 @@ export const EXTENSIONS = [
   ['VolumeImageMetadata', 'os-vol-image-meta', 'Show image metadata associated with the volume.'],
   ['VolumeMigStatusAttribute', 'os-vol-mig-status-attr', 'Expose migration_status as an attribute of a volume.'],
   ['VolumeTenantAttribute', 'os-vol-tenant-attr', 'Expose the internal project_id as an attribute of a volume.'],
+  ['VolumeTransfer', 'os-volume-transfer', 'Volume transfer management support.'],
   ['VolumeTypeAccess', 'os-volume-type-access', 'Volume type access support.'],
+  ['VolumeTypeEncryption', 'encryption', 'Encryption support for volume types.'],
 ].map(([name, alias, description]) => ({ name: name!, alias: alias!, description: description!, updated: UPDATED, links: [] as unknown[] }));
