@@ -6,6 +6,7 @@ import { Quotas } from './quotas.js';
 import { Reconciler } from './reconciler.js';
 import { TypeEncryptions } from './encryption.js';
 import { QosSpecsStore } from './qos.js';
+import { VolumeUploads } from './upload.js';
 import { VolumeServices } from './services.js';
 import { Snapshots } from './snapshots.js';
 import { Transfers } from './transfers.js';
@@ -14,7 +15,7 @@ import { VolumeTypes } from './types.js';
 import { Volumes, type CreateVolumeInput, type Records } from './volumes.js';
 
 export type { Attachment, Caller, Snapshot, Volume, VolumeType } from './models.js';
-export type { ImageSource, OpenedImage } from './images.js';
+export type { ImageSink, ImageSource, OpenedImage, VolumeImageMeta } from './images.js';
 export type { AttachInput, ConnectionInfo } from './attachments.js';
 export type { CreateVolumeInput } from './volumes.js';
 export { noImageSource } from './images.js';
@@ -48,6 +49,7 @@ export class BlockStorage {
   readonly services: VolumeServices;
   readonly qos: QosSpecsStore;
   readonly encryption: TypeEncryptions;
+  readonly uploads: VolumeUploads;
   private readonly worker: Worker;
   private readonly reconciler: Reconciler;
   private started = false;
@@ -67,6 +69,7 @@ export class BlockStorage {
     this.volumes = new Volumes(this.ctx, records, this.types, this.quotas, images, this.services);
     this.snapshots = new Snapshots(this.ctx, records, this.volumes, this.quotas, this.services);
     this.attachments = new Attachments(this.ctx, this.volumes);
+    this.uploads = new VolumeUploads(this.ctx, this.volumes, images);
     this.transfers = new Transfers(this.ctx, records, this.volumes, this.quotas);
     this.worker = new Worker(this.ctx, records, images);
     this.reconciler = new Reconciler(this.worker.run, deps.log.child('reconciler'), deps.concurrency ?? 4);

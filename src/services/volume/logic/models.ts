@@ -64,7 +64,9 @@ export type VolumeSource =
 export type VolumeTask =
   | { id: string; op: 'create'; source: VolumeSource; caller: Caller }
   | { id: string; op: 'extend'; newSize: number }
-  | { id: string; op: 'delete' };
+  | { id: string; op: 'delete' }
+  /** os-volume_upload_image: the bytes go to `imageId`; then the volume is `restore` again. */
+  | { id: string; op: 'upload'; imageId: string; caller: Caller; restore: 'available' | 'in-use' };
 
 export interface Attachment {
   id: string;
