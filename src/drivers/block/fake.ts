@@ -16,6 +16,7 @@ import {
 } from './driver.js';
 
 const CHUNK = 1024 * 1024;
+const ZEROS = Buffer.alloc(CHUNK);
 
 /** The operations of the driver that the fake records, can fail, and can hold. */
 export type BlockOp = 'create' | 'createFromImage' | 'clone' | 'snapshot' | 'createFromSnapshot' | 'extend' | 'delete' | 'deleteSnapshot';
@@ -172,8 +173,13 @@ export class FakeBlockDriver implements BlockDriver {
       (function* () {
         for (let at = 0; at < sizeBytes; at += CHUNK) {
           const end = Math.min(at + CHUNK, sizeBytes);
+          if (at >= data.length) {
+            // Past the written prefix: zeros, without allocating a buffer per chunk.
+            yield ZEROS.subarray(0, end - at);
+            continue;
+          }
           const chunk = Buffer.alloc(end - at);
-          if (at < data.length) data.copy(chunk, 0, at, Math.min(end, data.length));
+          data.copy(chunk, 0, at, Math.min(end, data.length));
           yield chunk;
         }
       })(),
