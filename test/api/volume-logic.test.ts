@@ -187,3 +187,62 @@ describe('block storage logic: create from an image', () => {
     );
   });
 });
+
+describe('block storage logic: upload to an image', () => {
+  it('streams every byte of the volume into the sink, then the volume is available again', async () => {
+    const made: string[] = [];
+    let received = 0;
+    let declared = 0;
+    const images: ImageSource = {
+      async open() {
+        throw new StratusError('NotFound', 'no images here');
+      },
+      sink: {
+        async create(_c, meta) {
+          made.push(`${meta.name}:${meta.diskFormat}:${meta.minDisk}`);
+          return { id: 'img-1' };
+        },
+        async upload(_c, _id, data, size) {
+          declared = size;
+          for await (const chunk of data) received += chunk.length;
+        },
+        async discard() {},
+      },
+    };
+    const { bs } = await setup(images);
+    const v = await available(bs);
+    const r = await bs.uploads.upload(alice, v.id, { imageName: 'snap' });
+    assert.equal(r.volume.status, 'uploading');
+    await bs.idle();
+    assert.equal(await status(bs, v.id), 'available');
+    assert.deepEqual(made, ['snap:raw:1']);
+    assert.equal(declared, GiB);
+    assert.equal(received, GiB);
+    await assert.rejects(bs.uploads.upload(alice, v.id, { imageName: 'q', diskFormat: 'qcow2' }), /does not convert/);
+  });
+
+  it('a failed copy removes the image and leaves the volume as it was', async () => {
+    const discarded: string[] = [];
+    const images: ImageSource = {
+      async open() {
+        throw new StratusError('NotFound', 'no images here');
+      },
+      sink: {
+        create: async () => ({ id: 'img-2' }),
+        async upload() {
+          throw new Error('image store full');
+        },
+        async discard(_c, id) {
+          discarded.push(id);
+        },
+      },
+    };
+    const { bs } = await setup(images);
+    const v = await available(bs);
+    await bs.uploads.upload(alice, v.id, { imageName: 'x' });
+    await bs.idle();
+    assert.equal(await status(bs, v.id), 'available');
+    assert.deepEqual(discarded, ['img-2']);
+    await assert.rejects(bs.uploads.upload(bob, v.id, { imageName: 'x' }), (e: unknown) => e instanceof StratusError && e.kind === 'NotFound');
+  });
+});

@@ -133,7 +133,10 @@ describe('block storage: snapshots, clones, types and quotas', () => {
     const pid = alt.projectId;
     const show = await alt.req('GET', `/os-quota-sets/${pid}`);
     assert.equal(show.status, 200);
-    assert.deepEqual(keys(show.body.quota_set), ['backup_gigabytes', 'backups', 'gigabytes', 'groups', 'id', 'per_volume_gigabytes', 'snapshots', 'volumes']);
+    // Besides the project-wide keys, Cinder shows volumes_/gigabytes_/snapshots_<type> for every type.
+    const perType = /^(volumes|gigabytes|snapshots)_./;
+    assert.deepEqual(keys(show.body.quota_set).filter((k) => !perType.test(k)), ['backup_gigabytes', 'backups', 'gigabytes', 'groups', 'id', 'per_volume_gigabytes', 'snapshots', 'volumes']);
+    assert.equal(show.body.quota_set.volumes___DEFAULT__, -1);
     assertFault(await alt.req('GET', `/os-quota-sets/${demo.projectId}`), 403, 'forbidden');
     assertFault(await alt.req('PUT', `/os-quota-sets/${pid}`, { body: { quota_set: { volumes: 1 } } }), 403, 'forbidden');
     const defaults = await alt.req('GET', `/os-quota-sets/${pid}/defaults`);

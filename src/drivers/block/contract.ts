@@ -151,6 +151,26 @@ export function blockDriverContract(name: string, make: () => Promise<BlockDrive
       await assert.rejects(d.createFromSnapshot(id(), id(), 1), (e: unknown) => e instanceof BlockNotFound && e.what === 'snapshot');
     });
 
+    it('readStream streams the volume bytes from the start; missing: BlockNotFound', async () => {
+      const d = await make();
+      const v = id();
+      const bytes = randomBytes(70_000);
+      await d.createFromImage(v, 1, { stream: Readable.from([bytes]), diskFormat: 'raw' });
+      const stream = await d.readStream(v);
+      const got: Buffer[] = [];
+      let n = 0;
+      for await (const chunk of stream) {
+        got.push(Buffer.from(chunk as Uint8Array));
+        n += (chunk as Uint8Array).length;
+        if (n >= bytes.length + 10) break;
+      }
+      stream.destroy();
+      const head = Buffer.concat(got);
+      assert.deepEqual(head.subarray(0, bytes.length), bytes);
+      assert.ok(head.subarray(bytes.length, bytes.length + 10).every((b) => b === 0), 'the rest reads as zeros');
+      await assert.rejects(d.readStream(id()), (e: unknown) => e instanceof BlockNotFound && e.what === 'volume');
+    });
+
     it('extend grows and keeps the bytes; a smaller or equal size is a no-op; missing: BlockNotFound', async () => {
       const d = await make();
       const v = id();

@@ -48,6 +48,11 @@ export interface BlockDriver {
   /** Where a volume lives and what it holds; undefined when absent. */
   info(id: string): Promise<VolumeInfo | undefined>;
   snapshotInfo(snapshotId: string): Promise<VolumeInfo | undefined>;
+  /**
+   * The volume's bytes as stored (format `info().format`, `sizeBytes` long), e.g. to upload it
+   * as an image; BlockNotFound when absent. The caller consumes or destroys the stream.
+   */
+  readStream(id: string): Promise<Readable>;
   /** Ids of every stored volume and snapshot, so owners can remove orphans. */
   list(): Promise<{ volumes: string[]; snapshots: string[] }>;
   /** Removes temporary files a crash left behind; returns how many. */

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   BlockImageTooLarge,
   BlockNotFound,
@@ -13,6 +14,9 @@ import {
   type ImageBytes,
   type VolumeInfo,
 } from './driver.js';
+
+const CHUNK = 1024 * 1024;
+const ZEROS = Buffer.alloc(CHUNK);
 
 /** The operations of the driver that the fake records, can fail, and can hold. */
 export type BlockOp = 'create' | 'createFromImage' | 'clone' | 'snapshot' | 'createFromSnapshot' | 'extend' | 'delete' | 'deleteSnapshot';
@@ -159,6 +163,27 @@ export class FakeBlockDriver implements BlockDriver {
   async info(id: string): Promise<VolumeInfo | undefined> {
     const d = this.volumes.get(checkId(id));
     return d && { path: `memory:volume-${id}`, sizeBytes: d.sizeBytes, format: d.format };
+  }
+
+  async readStream(id: string): Promise<Readable> {
+    const d = this.volumes.get(checkId(id));
+    if (!d) throw new BlockNotFound('volume', id);
+    const { data, sizeBytes } = d;
+    return Readable.from(
+      (function* () {
+        for (let at = 0; at < sizeBytes; at += CHUNK) {
+          const end = Math.min(at + CHUNK, sizeBytes);
+          if (at >= data.length) {
+            // Past the written prefix: zeros, without allocating a buffer per chunk.
+            yield ZEROS.subarray(0, end - at);
+            continue;
+          }
+          const chunk = Buffer.alloc(end - at);
+          data.copy(chunk, 0, at, Math.min(end, data.length));
+          yield chunk;
+        }
+      })(),
+    );
   }
 
   async snapshotInfo(snapshotId: string): Promise<VolumeInfo | undefined> {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, promises as fsp } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import {
   BlockImageTooLarge,
@@ -152,6 +153,15 @@ export class FileBlockDriver implements BlockDriver {
 
   info(id: string): Promise<VolumeInfo | undefined> {
     return infoOf(this.vol(id));
+  }
+
+  async readStream(id: string): Promise<Readable> {
+    const p = this.vol(id);
+    const fh = await fsp.open(p, 'r').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') throw new BlockNotFound('volume', id);
+      throw e;
+    });
+    return fh.createReadStream();
   }
 
   snapshotInfo(snapshotId: string): Promise<VolumeInfo | undefined> {

@@ -11,6 +11,10 @@ import { adminRoutes } from './routes/admin.js';
 import type { VolumeRouteDeps } from './routes/deps.js';
 import { miscRoutes } from './routes/misc.js';
 import { snapshotRoutes } from './routes/snapshots.js';
+import { encryptionRoutes } from './routes/encryption.js';
+import { qosRoutes } from './routes/qos.js';
+import { serviceRoutes } from './routes/services.js';
+import { transferRoutes } from './routes/transfers.js';
 import { typeRoutes } from './routes/types.js';
 import { volumeRoutes } from './routes/volumes.js';
 
@@ -20,7 +24,7 @@ const BODY_LIMIT = 114_688;
 const CATALOG_PATH = '/volume/v3/$(project_id)s';
 
 /** Every v3 route group; registered twice, with and without the project id in the path. */
-const ROUTES = [volumeRoutes, volumeActionRoutes, snapshotRoutes, typeRoutes, miscRoutes, adminRoutes];
+const ROUTES = [volumeRoutes, volumeActionRoutes, snapshotRoutes, typeRoutes, miscRoutes, adminRoutes, transferRoutes, serviceRoutes, qosRoutes, encryptionRoutes];
 
 /** The URL's project must be the token's (Cinder: "Malformed request url"). */
 async function sameProject(req: FastifyRequest): Promise<void> {

@@ -28,6 +28,8 @@ export interface OpenedImage {
  */
 export interface ImageSource {
   open(imageId: string, caller: Caller): Promise<OpenedImage>;
+  /** Where volumes are uploaded as images; absent: os-volume_upload_image is a clear 400. */
+  sink?: ImageSink;
 }
 
 /** The image source before the image service is wired in: every image request is a 400. */
@@ -36,3 +38,26 @@ export const noImageSource: ImageSource = Object.freeze({
     throw badRequest('Creating a volume from an image is not available: no image service is connected to block storage.');
   },
 });
+
+/** The image a volume upload (os-volume_upload_image) creates. */
+export interface VolumeImageMeta {
+  name: string;
+  diskFormat: string;
+  containerFormat: string;
+  visibility: 'private' | 'shared' | 'community' | 'public';
+  protected: boolean;
+  /** GiB: the volume's size. */
+  minDisk: number;
+}
+
+/**
+ * Where os-volume_upload_image writes. `create` makes the image record (queued, owned by the
+ * caller's project) and returns its id; `upload` puts the bytes into it and resolves once the
+ * image is active (an image already active: nothing to do); `discard` removes an image whose
+ * upload failed (gone already: fine).
+ */
+export interface ImageSink {
+  create(caller: Caller, meta: VolumeImageMeta): Promise<{ id: string }>;
+  upload(caller: Caller, imageId: string, data: AsyncIterable<Uint8Array>, size: number): Promise<void>;
+  discard(caller: Caller, imageId: string): Promise<void>;
+}

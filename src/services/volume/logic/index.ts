@@ -4,13 +4,18 @@ import { noImageSource, type ImageSource } from './images.js';
 import type { Attachment, Caller, Snapshot, Volume } from './models.js';
 import { Quotas } from './quotas.js';
 import { Reconciler } from './reconciler.js';
+import { TypeEncryptions } from './encryption.js';
+import { QosSpecsStore } from './qos.js';
+import { VolumeUploads } from './upload.js';
+import { VolumeServices } from './services.js';
 import { Snapshots } from './snapshots.js';
+import { Transfers } from './transfers.js';
 import { Worker } from './tasks.js';
 import { VolumeTypes } from './types.js';
 import { Volumes, type CreateVolumeInput, type Records } from './volumes.js';
 
 export type { Attachment, Caller, Snapshot, Volume, VolumeType } from './models.js';
-export type { ImageSource, OpenedImage } from './images.js';
+export type { ImageSink, ImageSource, OpenedImage, VolumeImageMeta } from './images.js';
 export type { AttachInput, ConnectionInfo } from './attachments.js';
 export type { CreateVolumeInput } from './volumes.js';
 export { noImageSource } from './images.js';
@@ -40,6 +45,11 @@ export class BlockStorage {
   readonly volumes: Volumes;
   readonly snapshots: Snapshots;
   readonly attachments: Attachments;
+  readonly transfers: Transfers;
+  readonly services: VolumeServices;
+  readonly qos: QosSpecsStore;
+  readonly encryption: TypeEncryptions;
+  readonly uploads: VolumeUploads;
   private readonly worker: Worker;
   private readonly reconciler: Reconciler;
   private started = false;
@@ -53,9 +63,14 @@ export class BlockStorage {
     };
     this.types = new VolumeTypes(this.ctx);
     this.quotas = new Quotas(this.ctx);
-    this.volumes = new Volumes(this.ctx, records, this.types, this.quotas, images);
-    this.snapshots = new Snapshots(this.ctx, records, this.volumes, this.quotas);
+    this.services = new VolumeServices(this.ctx);
+    this.qos = new QosSpecsStore(this.ctx, this.types);
+    this.encryption = new TypeEncryptions(this.ctx, this.types);
+    this.volumes = new Volumes(this.ctx, records, this.types, this.quotas, images, this.services);
+    this.snapshots = new Snapshots(this.ctx, records, this.volumes, this.quotas, this.services);
     this.attachments = new Attachments(this.ctx, this.volumes);
+    this.uploads = new VolumeUploads(this.ctx, this.volumes, images);
+    this.transfers = new Transfers(this.ctx, records, this.volumes, this.quotas);
     this.worker = new Worker(this.ctx, records, images);
     this.reconciler = new Reconciler(this.worker.run, deps.log.child('reconciler'), deps.concurrency ?? 4);
   }

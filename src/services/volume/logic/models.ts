@@ -25,7 +25,9 @@ export type VolumeStatus =
   | 'maintenance'
   | 'reserved'
   | 'error_restoring'
-  | 'error_managing';
+  | 'error_managing'
+  | 'awaiting-transfer'
+  | 'uploading';
 
 /** Every status os-reset_status accepts. */
 export const VOLUME_STATUSES: readonly VolumeStatus[] = [
@@ -43,6 +45,8 @@ export const VOLUME_STATUSES: readonly VolumeStatus[] = [
   'reserved',
   'error_restoring',
   'error_managing',
+  'awaiting-transfer',
+  'uploading',
 ];
 
 /** Where a new volume's bytes come from. */
@@ -60,7 +64,9 @@ export type VolumeSource =
 export type VolumeTask =
   | { id: string; op: 'create'; source: VolumeSource; caller: Caller }
   | { id: string; op: 'extend'; newSize: number }
-  | { id: string; op: 'delete' };
+  | { id: string; op: 'delete' }
+  /** os-volume_upload_image: the bytes go to `imageId`; then the volume is `restore` again. */
+  | { id: string; op: 'upload'; imageId: string; caller: Caller; restore: 'available' | 'in-use' };
 
 export interface Attachment {
   id: string;
@@ -129,7 +135,49 @@ export interface VolumeType {
   extraSpecs: Record<string, string>;
   /** Projects given access to a private type. */
   projects: string[];
+  /** The QoS specs associated with the type (qos-specs associate). */
+  qosSpecsId?: string | null;
+  /** Encryption of volumes of this type (types/{id}/encryption), when set. */
+  encryption?: TypeEncryption | null;
   createdAt: number;
+}
+
+/**
+ * A pending volume transfer (os-volume-transfer). The auth key is given to the creator once;
+ * only its salted SHA-256 is kept.
+ */
+export interface Transfer {
+  id: string;
+  volumeId: string;
+  /** The giving project and user. */
+  projectId: string;
+  userId: string;
+  name: string | null;
+  salt: string;
+  keyHash: string;
+  createdAt: number;
+}
+
+export type QosConsumer = 'front-end' | 'back-end' | 'both';
+
+/** QoS specs (qos-specs): limits handed to the consumer that enforces them. */
+export interface QosSpecs {
+  id: string;
+  name: string;
+  consumer: QosConsumer;
+  specs: Record<string, string>;
+  createdAt: number;
+}
+
+/** A volume type's encryption settings (Cinder's encryption type). */
+export interface TypeEncryption {
+  encryptionId: string;
+  provider: string;
+  cipher: string | null;
+  keySize: number | null;
+  controlLocation: 'front-end' | 'back-end';
+  createdAt: number;
+  updatedAt: number | null;
 }
 
 export const QUOTA_RESOURCES = ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes', 'per_volume_gigabytes', 'groups'] as const;
@@ -147,16 +195,27 @@ export const DEFAULT_QUOTAS: QuotaLimits = {
   groups: 10,
 };
 
+/** Resources Cinder also limits per volume type (`volumes_<type name>` on the wire). */
+export const TYPED_RESOURCES = ['volumes', 'gigabytes', 'snapshots'] as const;
+export type TypedResource = (typeof TYPED_RESOURCES)[number];
+export type TypedLimits = Record<TypedResource, number>;
+/** Per-type limits by volume type id (so a renamed type keeps its limits). */
+export type TypeQuotaMap = Record<string, Partial<TypedLimits>>;
+
 export interface QuotaSet {
-  /** The project id. */
+  /** The project id (or the quota class name). */
   id: string;
   limits: Partial<QuotaLimits>;
+  /** Per-volume-type overrides; a type not named here is unlimited (-1). */
+  typeLimits?: TypeQuotaMap;
 }
 
 export interface QuotaUsage {
   volumes: number;
   snapshots: number;
   gigabytes: number;
+  /** The same counts per volume type id. */
+  byType: Record<string, TypedLimits>;
 }
 
 export const AVAILABILITY_ZONE = 'nova';

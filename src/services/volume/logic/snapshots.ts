@@ -4,6 +4,7 @@ import { invalid, itemNotFound, type VolumeContext } from './context.js';
 import { paginate, type PageOptions } from './listing.js';
 import type { Caller, Snapshot } from './models.js';
 import type { Quotas } from './quotas.js';
+import type { VolumeServices } from './services.js';
 import { touch, type Records, type Volumes } from './volumes.js';
 
 export interface CreateSnapshotInput {
@@ -29,6 +30,7 @@ export class Snapshots {
     private readonly records: Records,
     private readonly volumes: Volumes,
     private readonly quotas: Quotas,
+    private readonly services: VolumeServices,
   ) {}
 
   get repo() {
@@ -49,7 +51,8 @@ export class Snapshots {
       if (!ok) {
         throw invalid('volume', `Volume ${v.id} status must be available${v.status === 'in-use' ? ' (or in-use with force)' : ''}, but current status is: ${v.status}.`);
       }
-      await this.quotas.check(tx, v.projectId, { snapshots: 1, gigabytes: v.size });
+      await this.services.assertNotFrozen(tx);
+      await this.quotas.check(tx, v.projectId, { snapshots: 1, gigabytes: v.size, typeId: v.volumeTypeId });
       const snap: Snapshot = {
         id: this.ctx.newId(),
         volumeId: v.id,
@@ -109,6 +112,7 @@ export class Snapshots {
   async delete(caller: Caller, id: string, force = false): Promise<void> {
     await this.mutate(caller, id, async (s, tx) => {
       if (s.task?.op === 'delete') return s;
+      await this.services.assertNotFrozen(tx);
       if (!force && !['available', 'error', 'error_deleting'].includes(s.status)) {
         throw invalid('snapshot', 'Snapshot status must be available or error and must not be part of a group.');
       }

@@ -31,6 +31,7 @@ export class Worker {
     } catch (e) {
       this.ctx.log.warn(`volume ${id}: ${task.op} failed: ${(e as Error)?.message ?? String(e)}`);
       await this.finishVolume(id, task, (cur) => ({ ...cur, task: null, error: (e as Error)?.message ?? String(e), updatedAt: this.ctx.now(), status: failedStatus(task) }));
+      if (task.op === 'upload') this.ctx.log.warn(`volume ${id}: upload to image ${task.imageId} failed; the image was removed`);
     }
   }
 
@@ -42,6 +43,19 @@ export class Worker {
     }
     if (task.op === 'extend') {
       await d.extend(v.id, task.newSize);
+      return;
+    }
+    if (task.op === 'upload') {
+      const sink = this.images.sink;
+      if (!sink) throw new Error('no image service is connected to block storage');
+      const info = await d.info(v.id);
+      if (!info) throw new Error(`volume ${v.id} has no backing storage`);
+      try {
+        await sink.upload(task.caller, task.imageId, await d.readStream(v.id), info.sizeBytes);
+      } catch (e) {
+        await sink.discard(task.caller, task.imageId).catch(() => {});
+        throw e;
+      }
       return;
     }
     const src = task.source;
@@ -142,10 +156,13 @@ function onVolumeSuccess(cur: Volume, task: VolumeTask, now: number): Volume | n
   if (task.op === 'delete') return null;
   const base = { ...cur, task: null, error: null, updatedAt: now };
   if (task.op === 'extend') return { ...base, size: task.newSize, status: cur.attachments.some((a) => a.state === 'attached') ? 'in-use' : 'available' };
+  if (task.op === 'upload') return { ...base, status: task.restore };
   return { ...base, status: 'available' };
 }
 
 function failedStatus(task: VolumeTask): Volume['status'] {
+  // NOTE: as in Cinder, a failed upload leaves the volume as it was (its data is untouched).
+  if (task.op === 'upload') return task.restore;
   return task.op === 'delete' ? 'error_deleting' : task.op === 'extend' ? 'error_extending' : 'error';
 }
 
@@ -155,6 +172,7 @@ function settleVolume(v: Volume): Volume {
     const attachments = v.attachments.filter((a) => a.state === 'attached');
     return { ...v, attachments, status: attachments.length ? 'in-use' : 'available' };
   }
+  if (v.status === 'uploading') return { ...v, status: v.attachments.some((a) => a.state === 'attached') ? 'in-use' : 'available' };
   if (['creating', 'extending', 'deleting'].includes(v.status)) return { ...v, status: 'error', error: 'interrupted without a pending task' };
   return v;
 }

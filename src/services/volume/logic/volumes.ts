@@ -6,7 +6,9 @@ import { paginate, type PageOptions } from './listing.js';
 import type { Quotas } from './quotas.js';
 import type { VolumeTypes } from './types.js';
 import { AVAILABILITY_ZONE, type Caller, type Snapshot, type Volume, type VolumeSource, type VolumeStatus } from './models.js';
+import { assertUnencrypted } from './encryption.js';
 import { prepareSource } from './sources.js';
+import type { VolumeServices } from './services.js';
 
 export interface CreateVolumeInput {
   size?: number;
@@ -56,6 +58,7 @@ export class Volumes {
     private readonly types: VolumeTypes,
     private readonly quotas: Quotas,
     private readonly images: ImageSource,
+    private readonly services: VolumeServices,
   ) {}
 
   get repo(): Repo<Volume> {
@@ -79,6 +82,8 @@ export class Volumes {
     const fallback = await this.types.defaultType();
     const v = await this.ctx.store.tx(async (tx) => {
       const src = await prepareSource(tx, this.records, caller, input, image);
+      // NOTE: as Cinder's scheduler with no enabled backend: the volume is recorded, in error.
+      const disabled = (await this.services.backend(tx)).disabled;
       const vol: Volume = {
         id: this.ctx.newId(),
         projectId: caller.projectId,
@@ -86,7 +91,7 @@ export class Volumes {
         name: input.name,
         description: input.description,
         size: src.size,
-        status: 'creating',
+        status: disabled ? 'error' : 'creating',
         availabilityZone: AVAILABILITY_ZONE,
         bootable: src.bootable,
         readonly: null,
@@ -96,12 +101,13 @@ export class Volumes {
         sourceVolid: input.source.kind === 'volume' ? input.source.volumeId : null,
         imageMetadata: src.imageMetadata,
         attachments: [],
-        task: { id: this.ctx.newId(), op: 'create', source: input.source, caller },
-        error: null,
+        task: disabled ? null : { id: this.ctx.newId(), op: 'create', source: input.source, caller },
+        error: disabled ? 'No valid backend was found: the cinder-volume service is disabled.' : null,
         createdAt: this.ctx.now(),
         updatedAt: null,
       };
-      await this.quotas.check(tx, caller.projectId, { volumes: 1, gigabytes: vol.size, volumeSize: vol.size });
+      assertUnencrypted(await this.types.repo.get(vol.volumeTypeId, tx));
+      await this.quotas.check(tx, caller.projectId, { volumes: 1, gigabytes: vol.size, volumeSize: vol.size, typeId: vol.volumeTypeId });
       return this.repo.create(vol, tx);
     });
     this.ctx.changed('volume', 'created', v.id, v.projectId);
@@ -171,10 +177,11 @@ export class Volumes {
   extend(caller: Caller, id: string, newSize: number): Promise<Volume> {
     return this.mutate(caller, id, async (v, tx) => {
       if (v.status !== 'available') throw invalid('volume', `Volume status must be 'available' to extend, currently ${v.status}.`);
+      await this.services.assertNotFrozen(tx);
       if (newSize <= v.size) throw invalid('input', `New size for extend must be greater than current size. (current: ${v.size}, extended: ${newSize}).`);
       const busy = await this.records.snapshots.list({ volumeId: id, status: 'creating' }, tx);
       if (busy.length) throw invalid('volume', 'Volume has a snapshot being created.');
-      await this.quotas.check(tx, v.projectId, { gigabytes: newSize - v.size, volumeSize: newSize });
+      await this.quotas.check(tx, v.projectId, { gigabytes: newSize - v.size, volumeSize: newSize, typeId: v.volumeTypeId });
       return touch(this.ctx, { ...v, status: 'extending', task: { id: this.ctx.newId(), op: 'extend', newSize } });
     });
   }
@@ -190,9 +197,13 @@ export class Volumes {
   /** os-retype: a new type for an available or in-use volume (no data moves on this backend). */
   async retype(caller: Caller, id: string, typeRef: string): Promise<Volume> {
     const type = await this.types.resolve(caller, typeRef);
-    return this.mutate(caller, id, (v) => {
+    return this.mutate(caller, id, async (v, tx) => {
       if (v.status !== 'available' && v.status !== 'in-use') throw invalid('volume', `Volume status must be available or in-use to retype, but it is ${v.status}.`);
-      return v.volumeTypeId === type.id ? v : touch(this.ctx, { ...v, volumeTypeId: type.id });
+      if (v.volumeTypeId === type.id) return v;
+      assertUnencrypted(type);
+      await this.services.assertNotFrozen(tx);
+      await this.quotas.check(tx, v.projectId, { volumes: 1, gigabytes: v.size, typeId: type.id });
+      return touch(this.ctx, { ...v, volumeTypeId: type.id });
     });
   }
 
@@ -208,6 +219,7 @@ export class Volumes {
     const snaps: string[] = [];
     await this.mutate(caller, id, async (v, tx) => {
       if (v.task?.op === 'delete') return v;
+      await this.services.assertNotFrozen(tx);
       if (!opts.force && (!DELETABLE.includes(v.status) || v.attachments.length)) {
         throw invalid(
           'volume',
@@ -221,6 +233,8 @@ export class Volumes {
         if (s.status !== 'deleting') await this.records.snapshots.put({ ...s, status: 'deleting', task: { id: this.ctx.newId(), op: 'delete' }, updatedAt: this.ctx.now() }, tx);
         snaps.push(s.id);
       }
+      // A pending transfer offer goes with the volume (a forced delete of an awaiting-transfer one).
+      await tx.deleteWhere('volume.transfer', { volumeId: id });
       return touch(this.ctx, { ...v, status: 'deleting', attachments: [], task: { id: this.ctx.newId(), op: 'delete' } });
     });
     for (const s of snaps) this.ctx.kick({ kind: 'snapshot', id: s });

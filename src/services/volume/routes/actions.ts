@@ -6,6 +6,8 @@ import type { BlockStorage } from '../logic/index.js';
 import { VOLUME_STATUSES, type Caller, type VolumeStatus } from '../logic/models.js';
 import { callerOf, type Access } from '../policy.js';
 import { boolOf, metadataOf, sizeOf } from '../schemas/common.js';
+import type { UploadInput } from '../logic/upload.js';
+import { cinderTime, cinderTimeOrNull } from '../views/common.js';
 import type { IdParams, VolumeRouteDeps } from './deps.js';
 
 type Handler = (bs: BlockStorage, c: Caller, id: string, args: Json, reply: FastifyReply) => Promise<unknown>;
@@ -35,6 +37,44 @@ function connectorOf(args: Json): Json {
   return args.connector;
 }
 
+const VISIBILITIES = ['private', 'shared', 'community', 'public'] as const;
+
+/** os-volume_upload_image: starts the upload and answers with the image it makes. */
+const uploadImage: Handler = async (bs, c, id, args, reply) => {
+  const input: UploadInput = { imageName: str(args, 'image_name', { required: true, max: 255 }) };
+  const disk = str(args, 'disk_format', { nullable: true, max: 255 });
+  if (disk) input.diskFormat = disk;
+  const container = str(args, 'container_format', { nullable: true, max: 255 });
+  if (container) input.containerFormat = container;
+  const visibility = str(args, 'visibility', { nullable: true, max: 255 });
+  if (visibility) {
+    if (!VISIBILITIES.includes(visibility as (typeof VISIBILITIES)[number])) throw badRequest(`Invalid input received: visibility must be one of ${VISIBILITIES.join(', ')}.`);
+    input.visibility = visibility as UploadInput['visibility'];
+  }
+  if (args.protected !== undefined) input.protected = boolOf(args.protected, 'protected');
+  if (args.force !== undefined) input.force = boolOf(args.force, 'force');
+  const r = await bs.uploads.upload(c, id, input);
+  const types = await bs.types.repo.list();
+  const t = types.find((x) => x.id === r.volume.volumeTypeId);
+  reply.code(202).send({
+    'os-volume_upload_image': {
+      id: r.volume.id,
+      updated_at: cinderTimeOrNull(r.volume.updatedAt),
+      status: r.volume.status,
+      display_description: r.volume.description,
+      size: r.volume.size,
+      volume_type: t ? { id: t.id, name: t.name, description: t.description, is_public: t.isPublic, extra_specs: t.extraSpecs, qos_specs_id: t.qosSpecsId ?? null, deleted: false, created_at: cinderTime(t.createdAt), updated_at: null, deleted_at: null } : null,
+      image_id: r.imageId,
+      image_name: r.meta.name,
+      container_format: r.meta.containerFormat,
+      disk_format: r.meta.diskFormat,
+      visibility: r.meta.visibility,
+      protected: r.meta.protected,
+      is_public: r.meta.visibility === 'public',
+    },
+  });
+};
+
 /** The volume actions (`POST /volumes/{id}/action`, one key per request), by name. */
 const ACTIONS: Record<string, Action> = {
   'os-extend': a('write', 202, (bs, c, id, args) => bs.volumes.extend(c, id, sizeOf(args.new_size, 'new_size'))),
@@ -47,10 +87,12 @@ const ACTIONS: Record<string, Action> = {
   'os-initialize_connection': a('write', 200, async (bs, c, id, args, reply) => {
     connectorOf(args);
     const info = await bs.attachments.connection(c, id);
+    // NOTE: front-end QoS specs go to the hypervisor in the connection info, as in Cinder.
+    const qos = await bs.qos.frontEnd((await bs.volumes.visible(c, id)).volumeTypeId);
     reply.code(200).send({
       connection_info: {
         driver_volume_type: info.driverVolumeType,
-        data: { device_path: info.devicePath, volume_id: info.volumeId, access_mode: info.accessMode, format: info.format, encrypted: false, discard: false },
+        data: { device_path: info.devicePath, volume_id: info.volumeId, access_mode: info.accessMode, format: info.format, encrypted: false, discard: false, qos_specs: qos },
       },
     });
   }),
@@ -76,6 +118,7 @@ const ACTIONS: Record<string, Action> = {
     if (status === undefined && attach === undefined) throw badRequest('Must specify status or attach_status.');
     return bs.volumes.resetStatus(c, id, status as VolumeStatus | undefined, attach === 'detached');
   }),
+  'os-volume_upload_image': a('write', 202, uploadImage),
   'os-force_delete': a('admin', 202, (bs, c, id) => bs.volumes.delete(c, id, { force: true })),
   'os-force_detach': a('admin', 202, (bs, c, id, args) => bs.attachments.detachAttachment(c, id, str(args, 'attachment_id', { nullable: true, max: 255 }) ?? undefined)),
 };

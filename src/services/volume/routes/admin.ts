@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { StratusError } from '../../../core/errors.js';
 import { q } from '../../../core/validate.js';
 import { AVAILABILITY_ZONE } from '../logic/models.js';
+import { VOLUME_HOST } from '../logic/services.js';
 import { callerOf } from '../policy.js';
 import { boolOf } from '../schemas/common.js';
 import { quotaSetView } from '../views/misc.js';
 import type { VolumeRouteDeps } from './deps.js';
-import { quotaPatch } from './misc.js';
+import { quotaPatch, quotaTypes } from './misc.js';
+import { BACKEND } from './services.js';
 
-/** The one volume host of this cloud, in Cinder's host@backend form, and its pool. */
-const VOLUME_HOST = 'stratus@file';
+/** The pool of this cloud's one volume backend. */
 const POOL = `${VOLUME_HOST}#file`;
 
 /** Admin views of the backend: hosts, pools and quota classes. */
@@ -48,10 +49,7 @@ export function adminRoutes(app: FastifyInstance, { bs }: VolumeRouteDeps): void
     const detail = q(req.query, 'detail');
     if (detail === undefined || !boolOf(detail, 'detail')) return { pools: [{ name: POOL }] };
     const capabilities = {
-      volume_backend_name: 'file',
-      vendor_name: 'Open Source',
-      driver_version: '1.0',
-      storage_protocol: 'local',
+      ...BACKEND,
       total_capacity_gb: 'unknown',
       free_capacity_gb: 'unknown',
       reserved_percentage: 0,
@@ -63,11 +61,13 @@ export function adminRoutes(app: FastifyInstance, { bs }: VolumeRouteDeps): void
 
   app.get<{ Params: { name: string } }>('/os-quota-class-sets/:name', async (req) => {
     callerOf(req.auth, 'admin', 'volume_extension:quota_classes');
-    return { quota_class_set: quotaSetView(req.params.name, await bs.quotas.defaults(req.params.name)) };
+    const [limits, typeLimits, types] = await Promise.all([bs.quotas.defaults(req.params.name), bs.quotas.typeDefaults(req.params.name), quotaTypes(bs)]);
+    return { quota_class_set: quotaSetView(req.params.name, limits, typeLimits, types) };
   });
 
   app.put<{ Params: { name: string } }>('/os-quota-class-sets/:name', async (req) => {
     callerOf(req.auth, 'admin', 'volume_extension:quota_classes');
-    return { quota_class_set: quotaSetView(undefined, await bs.quotas.updateClass(req.params.name, quotaPatch(req.body, 'quota_class_set'))) };
+    const r = await bs.quotas.updateClass(req.params.name, await quotaPatch(bs, req.body, 'quota_class_set'));
+    return { quota_class_set: quotaSetView(undefined, r.limits, r.typeLimits, await quotaTypes(bs)) };
   });
 }

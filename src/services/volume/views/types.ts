@@ -9,7 +9,7 @@ export function typeView(t: VolumeType, specs: Record<string, string>) {
     is_public: t.isPublic,
     'os-volume-type-access:is_public': t.isPublic,
     extra_specs: specs,
-    qos_specs_id: null,
+    qos_specs_id: t.qosSpecsId ?? null,
   };
 }
 
