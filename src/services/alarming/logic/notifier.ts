@@ -124,6 +124,10 @@ export class Notifier {
       } catch (e) {
         const err = e as Error & { cause?: { code?: string; message?: string } };
         why = err.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+        if (why === 'bad port') {
+          why = `port ${new URL(url).port} is one that fetch refuses (the WHATWG "bad ports" list); serve the webhook on another port`;
+          break;
+        }
       }
     }
     this.stats.failed++;

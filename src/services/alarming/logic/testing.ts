@@ -4,6 +4,7 @@ import { MemoryStore } from '../../../store/memory/index.js';
 import type { AlarmInput } from '../schemas/alarm.js';
 import { AlarmingLogic } from './index.js';
 import type { Alarm, AlarmState, Caller, ThresholdRule } from './models.js';
+import type { NotifierOptions } from './notifier.js';
 import type { MetricSource } from './ports.js';
 
 type Row = [string, number, number];
@@ -65,14 +66,17 @@ export interface Harness {
 
 export const CALLER: Caller = { userId: 'u1', projectId: 'p1', admin: false };
 
-export function harness(start = Date.parse('2026-03-02T12:00:00Z')): Harness {
+/** A logic over a memory store; notifications are captured in `sent`, or really sent with `notifier`. */
+export function harness(start = Date.parse('2026-03-02T12:00:00Z'), notifier?: NotifierOptions): Harness {
   const lines: string[] = [];
   const clock = new FakeClock(start);
   const source = new FakeMetricSource();
-  const logic = new AlarmingLogic({ store: new MemoryStore(), events: new EventBus(), clock, log: createLogger({ level: 'debug', write: (l) => lines.push(l) }), metrics: source });
+  const logic = new AlarmingLogic({ store: new MemoryStore(), events: new EventBus(), clock, log: createLogger({ level: 'debug', write: (l) => lines.push(l) }), metrics: source, ...(notifier ? { notifier } : {}) });
   const sent: Harness['sent'] = [];
+  const real = logic.notifier.notify.bind(logic.notifier);
   logic.notifier.notify = (a, actions, previous, current, reason, data) => {
     sent.push({ alarm: a.name, actions, previous, current, reason, data });
+    if (notifier) real(a, actions, previous, current, reason, data);
   };
   return { logic, source, clock, lines, sent };
 }
