@@ -249,3 +249,28 @@ describe('alarming API', () => {
     assert.equal((await c.req('POST', `${A}/alarms`, { token: alt, body: alarm(uniqueName('q')) })).status, 201);
   });
 });
+
+describe('alarming durability', () => {
+  it('keeps alarms, states and history across a restart on SQLite', async (t) => {
+    const first = await startTestCloud({ sqlite: true });
+    const later: TestCloud[] = [];
+    t.after(async () => {
+      for (const c of later) await c.close();
+      await first.close().catch(() => {});
+    });
+    const token = await first.token('demo');
+    const made = await first.req('POST', `${A}/alarms`, { token, body: alarm('durable', { enabled: false, time_constraints: [{ name: 'n', start: '0 1 * * *', duration: 60 }] }) });
+    assert.equal(made.status, 201, made.text);
+    await first.req('PUT', `${A}/alarms/${made.body.alarm_id}/state`, { token, raw: '"ok"', headers: { 'content-type': 'application/json' } });
+    await first.cloud.close();
+    const second = await startTestCloud({ dataDir: first.dataDir });
+    later.push(second);
+    const t2 = await second.token('demo');
+    const shown = await second.req('GET', `${A}/alarms/${made.body.alarm_id}`, { token: t2 });
+    assert.equal(shown.status, 200);
+    assert.deepEqual([shown.body.name, shown.body.state, shown.body.time_constraints[0].start], ['durable', 'ok', '0 1 * * *']);
+    const hist = await second.req('GET', `${A}/alarms/${made.body.alarm_id}/history`, { token: t2 });
+    assert.deepEqual(hist.body.map((h: any) => h.type), ['state transition', 'creation']);
+    assertFault(await second.req('POST', `${A}/alarms`, { token: t2, body: alarm('durable') }), 409);
+  });
+});
