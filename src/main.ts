@@ -50,6 +50,8 @@ import { computeService, defaultComputeConfig } from './services/compute/index.j
 import { GlanceImages } from './services/compute/adapters/image.js';
 import { NeutronPorts } from './services/compute/adapters/network.js';
 import { CinderVolumes } from './services/compute/adapters/volume.js';
+import { metricService, type MetricServiceModule } from './services/metric/index.js';
+import { collectorSources } from './services/metric/adapters/sources.js';
 
 export interface Cloud {
   url: string;
@@ -60,6 +62,10 @@ export interface Cloud {
   gateway: Gateway;
   events: EventBus;
   networking: Networking;
+  /** Telemetry: the metric logic and its usage collector. */
+  metric: MetricServiceModule;
+  /** The compute driver in use (tests move the fake's usage counters). */
+  computeDriver: ComputeDriver;
   /** True when this start created the initial users and projects. */
   firstStart: boolean;
   /** Which drivers move real packets and run real instances, and why not when they do not. */
@@ -225,6 +231,22 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(metadataSocket, () => resolve()));
     metadataServer = srv;
   }
+  // Telemetry (Gnocchi) and its collector of real usage, every STRATUS_TELEMETRY_MS (0: off).
+  const adminUser = await identity.users.byName('default', 'admin');
+  const metric = metricService({
+    store,
+    clock,
+    log: log.child('metric'),
+    intervalMs: Number(process.env.STRATUS_TELEMETRY_MS ?? 10_000) || 0,
+    sources: collectorSources({
+      compute: compute.logic,
+      volumes: blockStorage,
+      images: image.logic,
+      objects: objectStorage,
+      ...(computeDriver.getStats ? { stats: (id: string) => computeDriver.getStats!(id) } : {}),
+      creator: async () => ({ userId: adminUser?.id ?? 'stratus-telemetry', projectId: adminProject?.id ?? 'stratus-telemetry', admin: true }),
+    }),
+  });
   const services: ServiceModule[] = [
     identityService(identity, log.child('identity')),
     image,
@@ -233,6 +255,7 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     volumeService(blockStorage, volumeLog),
     withDriverNote(networkService(networking, log.child('network')), dp.network, dp.reason),
     withDriverNote(compute, dp.compute, dp.computeReason),
+    metric,
   ];
   const gwOpts: Parameters<typeof createGateway>[0] = { log: opts.accessLog ?? log, verifier: identity, services };
   if (config.publicUrl) gwOpts.publicUrl = config.publicUrl;
@@ -263,6 +286,8 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     gateway,
     events,
     networking,
+    metric,
+    computeDriver,
     firstStart: boot.created,
     dataplane: dp,
     close() {
