@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../../core/log.js';
 import { authHook } from '../../http/auth.js';
 import type { GatewayContext, ServiceModule } from '../../http/service.js';
 import { gnocchiErrorHandler, notFoundHandler } from './errors.js';

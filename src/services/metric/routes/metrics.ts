@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { measuresQuery, type MetricInput } from '../logic/metrics.js';
 import { callerOf } from '../policy.js';
-import { measuresView, metricListView, metricView } from '../views/index.js';
+import { measuresView, metricView } from '../views/index.js';
 import { bool, limitOf, one, type MetricRouteDeps, type Q } from './deps.js';
 import { invalidInput } from '../logic/errors.js';
 
@@ -32,7 +32,8 @@ export function metricRoutes(app: FastifyInstance, d: MetricRouteDeps): void {
       const next = new URLSearchParams({ limit: String(limit), marker: list[list.length - 1]!.id });
       reply.header('link', `<${d.base()}/v1/metric?${next}>; rel="next"`);
     }
-    return list.map(metricListView);
+    const policies = new Map((await d.logic.policies.list()).map((p) => [p.name, p]));
+    return list.map((m) => metricView(m, policies.get(m.archivePolicyName)));
   });
   app.post('/v1/metric', async (req, reply) => {
     const caller = callerOf(req.auth);
