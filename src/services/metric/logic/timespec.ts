@@ -76,7 +76,9 @@ export function timestampMs(v: unknown, now: number): number | undefined {
   if (!iso) return undefined;
   const [, y, mo, d, h, mi, se, fr, tz] = iso;
   let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(se ?? 0));
-  if (Number.isNaN(ms)) return undefined;
+  // Date.UTC rolls 2024-13-45 over into 2025; a field out of range is not a timestamp.
+  const back = new Date(ms);
+  if (Number.isNaN(ms) || back.getUTCMonth() !== Number(mo) - 1 || back.getUTCDate() !== Number(d) || back.getUTCHours() !== Number(h ?? 0) || back.getUTCMinutes() !== Number(mi ?? 0)) return undefined;
   if (fr) ms += Math.round(Number(fr) * 1000);
   if (tz && tz.toUpperCase() !== 'Z') {
     const sign = tz[0] === '-' ? -1 : 1;
