@@ -14,7 +14,8 @@ let offset = 0;
 
 before(async () => {
   process.env.STRATUS_TELEMETRY_MS = '0';
-  // A clock the test moves a minute per cycle, so measures fall in distinct 60 s buckets.
+  // A clock the test moves 5 minutes per cycle, so measures fall in distinct 300 s buckets
+  // (the collector's metrics use devstack's ceilometer-low policies).
   tc = await startTestCloud({ clock: { now: () => Date.now() + offset } });
   n = await setup(tc);
 });
@@ -47,7 +48,7 @@ test('collector: instance, disk and port counters become measures and rates; a d
   fake.setStats(s.id, { cpuTimeNs: 1e9, memoryUsageBytes: 64 * 1048576, disks: { vda: { readBytes: 1000, writeBytes: 500 } }, ports: { [port]: { rxBytes: 100, txBytes: 50, rxPackets: 2, txPackets: 1 } } });
   const first = await collector.cycle();
   assert.ok(first && first.created >= 3, JSON.stringify(first));
-  offset += 60_000;
+  offset += 300_000;
   fake.setStats(s.id, { cpuTimeNs: 4e9, memoryUsageBytes: 96 * 1048576, disks: { vda: { readBytes: 5000, writeBytes: 700 } }, ports: { [port]: { rxBytes: 1100, txBytes: 90, rxPackets: 12, txPackets: 3 } } });
   await collector.cycle();
 
@@ -60,29 +61,29 @@ test('collector: instance, disk and port counters become measures and rates; a d
   assert.equal(inst.project_id, s.tenant_id);
   assert.ok(inst.host);
   assert.deepEqual(Object.keys(inst.metrics).sort(), ['cpu', 'memory', 'memory.usage', 'vcpus']);
-  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/cpu/measures?aggregation=rate:mean&granularity=60`)), [3e9]);
-  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/memory.usage/measures?granularity=60`)), [64, 96]);
-  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/vcpus/measures?granularity=60`)), [1, 1]);
+  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/cpu/measures?aggregation=rate:mean&granularity=300`)), [3e9]);
+  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/memory.usage/measures?granularity=300`)), [64, 96]);
+  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/vcpus/measures?granularity=300`)), [1, 1]);
   const flavor = (await tc.req('GET', '/compute/v2.1/flavors/42', { token: n.demo })).body.flavor;
-  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/memory/measures?granularity=60`)), [flavor.ram, flavor.ram]);
+  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/memory/measures?granularity=300`)), [flavor.ram, flavor.ram]);
 
   const [disk] = await search('instance_disk', { '=': { instance_id: s.id } });
   assert.equal(disk.name, 'vda');
-  assert.deepEqual(values(await get(`/resource/instance_disk/${disk.id}/metric/disk.device.read.bytes/measures?aggregation=rate:mean&granularity=60`)), [4000]);
+  assert.deepEqual(values(await get(`/resource/instance_disk/${disk.id}/metric/disk.device.read.bytes/measures?aggregation=rate:mean&granularity=300`)), [4000]);
   const nic = await get(`/resource/instance_network_interface/${port}`);
   assert.equal(nic.instance_id, s.id);
-  assert.deepEqual(values(await get(`/resource/instance_network_interface/${port}/metric/network.incoming.bytes/measures?aggregation=rate:mean&granularity=60`)), [1000]);
-  assert.deepEqual(values(await get(`/resource/instance_network_interface/${port}/metric/network.outgoing.packets/measures?granularity=60`)), [1, 3]);
+  assert.deepEqual(values(await get(`/resource/instance_network_interface/${port}/metric/network.incoming.bytes/measures?aggregation=rate:mean&granularity=300`)), [1000]);
+  assert.deepEqual(values(await get(`/resource/instance_network_interface/${port}/metric/network.outgoing.packets/measures?granularity=300`)), [1, 3]);
   // Another project does not see it.
   assert.equal((await tc.req('GET', `${V1}/resource/instance/${s.id}`, { token: n.alt })).status, 403);
 
   await deleteServer(n, n.demo, s.id);
-  offset += 60_000;
+  offset += 300_000;
   const last = await collector.cycle();
   assert.ok(last && last.ended >= 3, JSON.stringify(last));
   const ended = await get(`/resource/instance/${s.id}`);
   assert.notEqual(ended.ended_at, null);
-  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/memory.usage/measures?granularity=60`)), [64, 96]);
+  assert.deepEqual(values(await get(`/resource/instance/${s.id}/metric/memory.usage/measures?granularity=300`)), [64, 96]);
 });
 
 test('collector: volume.size, image.size and the Swift account', async () => {
@@ -94,16 +95,16 @@ test('collector: volume.size, image.size and the Swift account', async () => {
   assert.equal((await tc.req('PUT', `${swift}/c1`, { token: n.demo })).status, 201);
   const put = await fetch(`${tc.url}${swift}/c1/o1`, { method: 'PUT', headers: { 'x-auth-token': n.demo }, body: Buffer.alloc(1234, 1) });
   assert.equal(put.status, 201);
-  offset += 60_000;
+  offset += 300_000;
   await collector.cycle();
 
   const vol = await get(`/resource/volume/${v.body.volume.id}`);
   assert.equal(vol.display_name, v.body.volume.name);
-  assert.deepEqual(values(await get(`/resource/volume/${v.body.volume.id}/metric/volume.size/measures?granularity=60`)), [2]);
+  assert.deepEqual(values(await get(`/resource/volume/${v.body.volume.id}/metric/volume.size/measures?granularity=300`)), [2]);
   const img = await get(`/resource/image/${n.image}`, n.admin);
   assert.equal(img.disk_format, 'raw');
-  assert.equal(values(await get(`/resource/image/${n.image}/metric/image.size/measures?granularity=60`, n.admin)).at(-1), 4096);
+  assert.equal(values(await get(`/resource/image/${n.image}/metric/image.size/measures?granularity=300`, n.admin)).at(-1), 4096);
   const [acct] = await search('swift_account', { '=': { project_id: (await get(`/resource/volume/${v.body.volume.id}`)).project_id } });
-  assert.deepEqual(values(await get(`/resource/swift_account/${acct.id}/metric/storage.objects.size/measures?granularity=60`)), [1234]);
-  assert.deepEqual(values(await get(`/resource/swift_account/${acct.id}/metric/storage.objects.containers/measures?granularity=60`)), [1]);
+  assert.deepEqual(values(await get(`/resource/swift_account/${acct.id}/metric/storage.objects.size/measures?granularity=300`)), [1234]);
+  assert.deepEqual(values(await get(`/resource/swift_account/${acct.id}/metric/storage.objects.containers/measures?granularity=300`)), [1]);
 });

@@ -45,10 +45,14 @@ export class MeasureWriter {
 
   private async drain(): Promise<void> {
     try {
+      // NOTE: better-sqlite3 commits (and fsyncs) synchronously, holding the event loop; yielding
+      // once before each batch lets requests that arrived meanwhile join it.
+      await new Promise((r) => setImmediate(r));
       while (this.queue.length) {
         const batch = this.queue;
         this.queue = [];
         await this.write(batch);
+        await new Promise((r) => setImmediate(r));
       }
     } finally {
       this.running = undefined;
