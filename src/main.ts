@@ -51,7 +51,8 @@ import { GlanceImages } from './services/compute/adapters/image.js';
 import { NeutronPorts } from './services/compute/adapters/network.js';
 import { CinderVolumes } from './services/compute/adapters/volume.js';
 import { alarmingService } from './services/alarming/index.js';
-import { emptyMetricSource } from './services/alarming/logic/ports.js';
+import { metricService, metricSource, type MetricServiceModule } from './services/metric/index.js';
+import { collectorSources } from './services/metric/adapters/sources.js';
 
 export interface Cloud {
   url: string;
@@ -62,6 +63,10 @@ export interface Cloud {
   gateway: Gateway;
   events: EventBus;
   networking: Networking;
+  /** Telemetry: the metric logic and its usage collector. */
+  metric: MetricServiceModule;
+  /** The compute driver in use (tests move the fake's usage counters). */
+  computeDriver: ComputeDriver;
   /** True when this start created the initial users and projects. */
   firstStart: boolean;
   /** Which drivers move real packets and run real instances, and why not when they do not. */
@@ -227,6 +232,22 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     await new Promise<void>((resolve, reject) => srv.once('error', reject).listen(metadataSocket, () => resolve()));
     metadataServer = srv;
   }
+  // Telemetry (Gnocchi) and its collector of real usage, every STRATUS_TELEMETRY_MS (0: off).
+  const adminUser = await identity.users.byName('default', 'admin');
+  const metric = metricService({
+    store,
+    clock,
+    log: log.child('metric'),
+    intervalMs: Number(process.env.STRATUS_TELEMETRY_MS ?? 10_000) || 0,
+    sources: collectorSources({
+      compute: compute.logic,
+      volumes: blockStorage,
+      images: image.logic,
+      objects: objectStorage,
+      ...(computeDriver.getStats ? { stats: (id: string) => computeDriver.getStats!(id) } : {}),
+      creator: async () => ({ userId: adminUser?.id ?? 'stratus-telemetry', projectId: adminProject?.id ?? 'stratus-telemetry', admin: true }),
+    }),
+  });
   const services: ServiceModule[] = [
     identityService(identity, log.child('identity')),
     image,
@@ -235,9 +256,9 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     volumeService(blockStorage, volumeLog),
     withDriverNote(networkService(networking, log.child('network')), dp.network, dp.reason),
     withDriverNote(compute, dp.compute, dp.computeReason),
-    // NOTE: until the metric service is merged, alarms read no measures (they stay
-    // `insufficient data`); the lead replaces emptyMetricSource with the metric service's port.
-    alarmingService({ store, events, clock, log: log.child('alarming'), metrics: emptyMetricSource, evalIntervalMs: Number(process.env.STRATUS_ALARM_EVAL_MS) || 10_000 }),
+    metric,
+    // Alarms read the metric service's aggregates (Aodh's gnocchi evaluator role).
+    alarmingService({ store, events, clock, log: log.child('alarming'), metrics: metricSource(metric.logic), evalIntervalMs: Number(process.env.STRATUS_ALARM_EVAL_MS) || 10_000 }),
   ];
   const gwOpts: Parameters<typeof createGateway>[0] = { log: opts.accessLog ?? log, verifier: identity, services };
   if (config.publicUrl) gwOpts.publicUrl = config.publicUrl;
@@ -268,6 +289,8 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     gateway,
     events,
     networking,
+    metric,
+    computeDriver,
     firstStart: boot.created,
     dataplane: dp,
     close() {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, type StratusConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/core/log.js';
+import type { Clock } from '../../src/core/clock.js';
 import { startCloud, type Cloud } from '../../src/main.js';
 
 export interface TestCloud {
@@ -29,11 +30,11 @@ export interface Res {
  * store (or a temporary SQLite data dir with `{ sqlite: true }`). Always `close()` it in an
  * `after` hook; the data dir is removed then.
  */
-export async function startTestCloud(opts: { sqlite?: boolean; dataDir?: string; config?: Partial<StratusConfig> } = {}): Promise<TestCloud> {
+export async function startTestCloud(opts: { sqlite?: boolean; dataDir?: string; config?: Partial<StratusConfig>; clock?: Clock } = {}): Promise<TestCloud> {
   const ownDir = opts.sqlite && !opts.dataDir ? mkdtempSync(join(tmpdir(), 'stratus-test-')) : undefined;
   const dataDir = opts.dataDir ?? ownDir ?? ':memory:';
   const config = defaultConfig({ port: 0, dataDir, adminPassword: 'secret', adminPasswordExplicit: false, ...opts.config });
-  const cloud = await startCloud(config, { log: silentLogger });
+  const cloud = await startCloud(config, { log: silentLogger, ...(opts.clock ? { clock: opts.clock } : {}) });
   const url = cloud.url;
   const tokens = new Map<string, string>();
   const req: TestCloud['req'] = async (method, path, o = {}) => {

@@ -65,6 +65,15 @@ export interface ComputeDriver {
 
   /** What the hypervisor knows of an instance; undefined when it has none. */
   getInfo(id: string): Promise<InstanceInfo | undefined>;
+  /**
+   * Usage counters of an instance for telemetry (optional: a driver without it reports none).
+   * Contract: resolves undefined for an unknown instance (never rejects for that); every
+   * counter is cumulative since the instance started (it may drop to 0 after a reboot, which
+   * readers treat as a reset) except `memoryUsageBytes`, a gauge; `disks` is keyed by guest
+   * device name (`vda`, `vdb`), `ports` by Neutron port id. Cheap: called every collection
+   * cycle for every instance.
+   */
+  getStats?(id: string): Promise<InstanceStats | undefined>;
   listInstances(): Promise<string[]>;
 }
 
@@ -141,6 +150,17 @@ export interface InstanceInfo {
   /** CPU time used, nanoseconds. */
   cpuTimeNs: number;
   volumes: string[];
+}
+
+export interface InstanceStats {
+  /** CPU time used, nanoseconds, cumulative. */
+  cpuTimeNs: number;
+  /** Memory in use now, bytes (a gauge). */
+  memoryUsageBytes: number;
+  /** Per guest disk device (`vda`), bytes read and written, cumulative. */
+  disks: Record<string, { readBytes: number; writeBytes: number }>;
+  /** Per port id, as the guest sees its interface: received (incoming) and sent (outgoing). */
+  ports: Record<string, { rxBytes: number; txBytes: number; rxPackets: number; txPackets: number }>;
 }
 
 export interface SnapshotData {

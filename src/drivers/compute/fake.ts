@@ -7,6 +7,7 @@ import {
   type FlavorSpec,
   type InstanceInfo,
   type InstanceSpec,
+  type InstanceStats,
   type PowerState,
   type RebootType,
   type SnapshotData,
@@ -66,6 +67,8 @@ export class FakeComputeDriver implements ComputeDriver {
   private readonly delays = new Map<FakeOp, number>();
   /** Every call made, in order (tests assert on it). */
   readonly calls: FakeCall[] = [];
+  /** Usage counters tests set (`setStats`); unset counters read 0. */
+  private readonly counters = new Map<string, Partial<InstanceStats>>();
 
   constructor(opts: { delays?: Partial<Record<FakeOp, number>> } = {}) {
     for (const [op, ms] of Object.entries(opts.delays ?? {})) this.delays.set(op as FakeOp, ms);
@@ -120,6 +123,7 @@ export class FakeComputeDriver implements ComputeDriver {
 
   async destroy(id: string): Promise<boolean> {
     await this.enter('destroy', checkId(id));
+    this.counters.delete(id);
     return this.instances.delete(id);
   }
 
@@ -213,6 +217,37 @@ export class FakeComputeDriver implements ComputeDriver {
       memoryMiB: inst.flavor.ramMiB,
       cpuTimeNs: running * 1_000_000 * 0.01,
       volumes: [...inst.volumes.keys()],
+    };
+  }
+
+  /**
+   * Sets an instance's usage counters (merged per field; `disks` and `ports` per key), which
+   * `getStats` reports from then on: the fake's counters move only when a test moves them.
+   */
+  setStats(id: string, stats: Partial<InstanceStats>): void {
+    const cur = this.counters.get(id) ?? {};
+    this.counters.set(id, {
+      ...cur,
+      ...stats,
+      disks: { ...cur.disks, ...stats.disks },
+      ports: { ...cur.ports, ...stats.ports },
+    });
+  }
+
+  async getStats(id: string): Promise<InstanceStats | undefined> {
+    const inst = this.instances.get(id);
+    if (!inst) return undefined;
+    const set = this.counters.get(id) ?? {};
+    const disks: InstanceStats['disks'] = {};
+    if (inst.spec.image) disks.vda = { readBytes: 0, writeBytes: 0 };
+    for (const v of inst.volumes.values()) disks[v.device.replace('/dev/', '')] = { readBytes: 0, writeBytes: 0 };
+    const ports: InstanceStats['ports'] = {};
+    for (const p of inst.spec.ports) ports[p.portId] = { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 };
+    return {
+      cpuTimeNs: set.cpuTimeNs ?? 0,
+      memoryUsageBytes: set.memoryUsageBytes ?? 0,
+      disks: { ...disks, ...set.disks },
+      ports: { ...ports, ...set.ports },
     };
   }
 

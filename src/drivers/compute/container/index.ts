@@ -7,6 +7,7 @@ import {
   type ComputeDriver,
   type FlavorSpec,
   type InstanceInfo,
+  type InstanceStats,
   type InstanceSpec,
   type RebootType,
   type SnapshotData,
@@ -20,6 +21,7 @@ import { ensureRootfs, growDisk, Images, snapshotRootfs } from './rootfs.js';
 import { dropV1Namespace, Runtime, V1_CONTROLLERS } from './runtime.js';
 import { FILES, type InstanceRecord } from './state.js';
 import { asDriverError, cpuTime, resyncFromEnv, sizeOf, tail } from './util.js';
+import { readStats } from './stats.js';
 import { unloopVolume, unplugDevice } from './volumes.js';
 
 export type { ContainerComputeOptions } from './context.js';
@@ -294,6 +296,14 @@ export class ContainerComputeDriver implements ComputeDriver {
       cpuTimeNs: st?.pid ? cpuTime(st.pid) : 0,
       volumes: rec.volumes.map((v) => v.volumeId),
     };
+  }
+
+  /** Kernel counters of the instance's init (stats.ts); undefined when it is not running. */
+  async getStats(id: string): Promise<InstanceStats | undefined> {
+    const rec = this.ctx.store.get(checkId(id));
+    if (!rec) return undefined;
+    const st = await this.ctx.runtime().state(this.ctx.cid(id));
+    return st?.pid ? readStats(rec, st.pid) : undefined;
   }
 
   async listInstances(): Promise<string[]> {
