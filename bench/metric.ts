@@ -1,8 +1,7 @@
 /**
- * Telemetry figures (the metric service): measures POST throughput over HTTP, a 1-day read at
- * 60 s granularity, and the cost of one collection cycle for 100 servers. Standalone:
- *   node dist/bench/metric.js [--quick]
- * Runs in-process on a temporary SQLite data dir (synchronous=FULL: every acknowledged write
+ * Telemetry figures (the metric service, `npm run bench -- --only metric`): measures POST
+ * throughput over HTTP, a 1-day read at 60 s granularity, and the cost of one collection cycle
+ * for 100 servers. Runs in-process on a temporary SQLite data dir (synchronous=FULL: every acknowledged write
  * is durable), so the figures include the fsyncs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,11 +14,11 @@ import { systemClock } from '../src/core/clock.js';
 import { openStore } from '../src/store/index.js';
 import { MetricLogic } from '../src/services/metric/logic/index.js';
 import { Collector, type CollectorSources } from '../src/services/metric/logic/collector.js';
+import { printFigure, section, type Figure } from './report.js';
 
-const quick = process.argv.includes('--quick');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function httpFigures(): Promise<void> {
+async function httpFigures(quick: boolean, figures: Figure[]): Promise<void> {
   process.env.STRATUS_TELEMETRY_MS = '0';
   const dir = mkdtempSync(join(tmpdir(), 'stratus-bench-metric-'));
   const tc = await startTestCloud({ dataDir: dir });
@@ -44,7 +43,13 @@ async function httpFigures(): Promise<void> {
           reqs++;
         }
       }));
-      console.log(`measures POST, ${batch} measure(s) per request, 16 concurrent clients, medium policy: ${(reqs / seconds).toFixed(0)} req/s, ${((reqs * batch) / seconds).toFixed(0)} measures/s (${(reqs / (tc.cloud.metric.logic.writer.stats.batches - b0)).toFixed(1)} requests per commit)`);
+      figures.push(show({
+        name: `measures POST, ${batch} per request`,
+        value: (reqs * batch) / seconds,
+        unit: 'measures/s',
+        better: 'higher',
+        note: `${(reqs / seconds).toFixed(0)} req/s from 16 concurrent clients, medium policy; ${(reqs / (tc.cloud.metric.logic.writer.stats.batches - b0)).toFixed(1)} requests per commit (fsync)`,
+      }));
     }
     // One day at 60 s: 1440 points read back at granularity 60.
     const day = (await tc.req('POST', '/metric/v1/metric', { token, body: { archive_policy_name: 'medium' } })).body.id;
@@ -57,7 +62,7 @@ async function httpFigures(): Promise<void> {
       times.push(performance.now() - t0);
       if (r.body.length !== 1440) throw new Error(`read ${r.body.length} points`);
     }
-    console.log(`1-day read at 60 s (1440 points, HTTP + JSON): median ${median(times).toFixed(2)} ms`);
+    figures.push(show({ name: '1-day read at 60 s, median', value: median(times), unit: 'ms', better: 'lower', note: '1440 points over HTTP + JSON' }));
   } finally {
     await tc.close();
     rmSync(dir, { recursive: true, force: true });
@@ -65,7 +70,7 @@ async function httpFigures(): Promise<void> {
   }
 }
 
-async function collectorFigure(): Promise<void> {
+async function collectorFigure(quick: boolean, figures: Figure[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'stratus-bench-collector-'));
   const store = openStore(dir);
   let offset = 0;
@@ -85,6 +90,7 @@ async function collectorFigure(): Promise<void> {
   const c = new Collector(logic, sources, { intervalMs: 0, log: silentLogger });
   const first = await c.cycle();
   const steady: number[] = [];
+  let cpuMs = 0;
   for (let i = 0; i < (quick ? 5 : 20); i++) {
     tick++;
     offset += 10_000;
@@ -92,13 +98,29 @@ async function collectorFigure(): Promise<void> {
     const r = await c.cycle();
     const cpu = process.cpuUsage(cpu0);
     steady.push(r!.ms);
-    if (i === 0) console.log(`collector cycle CPU (user+system) for 100 servers: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
+    if (i === 0) cpuMs = (cpu.user + cpu.system) / 1000;
   }
-  console.log(`collector, 100 servers (300 resources, ${first!.measures} measures/cycle): first cycle (creates everything) ${first!.ms.toFixed(0)} ms, steady cycle median ${median(steady).toFixed(0)} ms`);
+  figures.push(show({
+    name: 'collector cycle, 100 servers',
+    value: median(steady),
+    unit: 'ms',
+    better: 'lower',
+    note: `steady median, ${cpuMs.toFixed(0)} ms CPU; 300 resources, ${first!.measures} measures per cycle; the first cycle (creates everything) ${first!.ms.toFixed(0)} ms`,
+  }));
   await logic.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
-await httpFigures();
-await collectorFigure();
+function show(f: Figure): Figure {
+  printFigure(f);
+  return f;
+}
+
+export async function metricBench(o: { quick: boolean }): Promise<Figure[]> {
+  section('Telemetry (metric service): measures in, aggregates out, the usage collector');
+  const figures: Figure[] = [];
+  await httpFigures(o.quick, figures);
+  await collectorFigure(o.quick, figures);
+  return figures;
+}

@@ -7,7 +7,7 @@
  *              (needs root and apt; about 2 min; never in CI)
  *   --strict   exit 2 if a target is missed
  *   --only     comma-separated parts to run: identity (startup + identity), objects, images,
- *              network, compute, kube, dataplane, kube-real (default: all; dataplane and
+ *              network, compute, metric, kube, dataplane, kube-real (default: all; dataplane and
  *              kube-real only as root, where they boot real instances and real pods)
  *
  * objects/images/network/compute (issues #3-#5) run against a second Stratus on a fresh data dir.
@@ -23,6 +23,7 @@ import { startupBench } from './startup.js';
 import { computeBench } from './compute.js';
 import { imagesBench } from './images.js';
 import { dataplaneBench } from './dataplane.js';
+import { metricBench } from './metric.js';
 import { kubeBench } from './kube.js';
 import { kubeRealBench } from './kube-real.js';
 import { networkBench } from './network.js';
@@ -30,8 +31,8 @@ import { Api, objectsBench, projectId, type DataOptions } from './objects.js';
 import { startStratus, type RunningStratus } from './stratus.js';
 import { cleanupSync, installCleanupHandlers, isRoot, noiseMeter, machineLine, removeDir, rssMiB, stopChild, tempDir } from './util.js';
 
-const USAGE = 'usage: npm run bench [-- --quick] [--anchors] [--strict] [--only identity,objects,images,network,compute,kube,dataplane,kube-real]\n';
-const PARTS = ['identity', 'objects', 'images', 'network', 'compute', 'kube', 'dataplane', 'kube-real'] as const;
+const USAGE = 'usage: npm run bench [-- --quick] [--anchors] [--strict] [--only identity,objects,images,network,compute,metric,kube,dataplane,kube-real]\n';
+const PARTS = ['identity', 'objects', 'images', 'network', 'compute', 'metric', 'kube', 'dataplane', 'kube-real'] as const;
 /** Parts that need root (real namespaces, instances, pods): in the default set only when root. */
 const ROOT_PARTS = new Set<string>(['dataplane', 'kube-real']);
 
@@ -124,6 +125,7 @@ async function main(): Promise<number> {
       }
       await stopChild(live.child);
     }
+    if (only.has('metric')) figures.push(...(await metricBench({ quick })));
     if (only.has('kube')) figures.push(...(await kubeBench({ quick, root })));
     if (only.has('dataplane')) figures.push(...(await dataplaneBench({ quick, root })));
     if (only.has('kube-real')) figures.push(...(await kubeRealBench({ quick, root })));
