@@ -269,7 +269,8 @@ if (!TOOLS.every((x) => onPath(x.cmd))) {
       const auth = [
         '--os-auth-type', 'v3applicationcredential',
         '--os-application-credential-id', ac.id as string,
-        '--os-application-credential-secret', ac.secret as string,
+        // `=`: a generated secret may start with '-', which argparse would take for an option.
+        `--os-application-credential-secret=${ac.secret as string}`,
         '--os-auth-url', tc.authUrl,
         'token', 'issue', '-f', 'json',
       ];
