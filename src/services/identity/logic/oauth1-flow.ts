@@ -9,6 +9,8 @@ import { baseString, parseAuthorization, sign, signatureMatches } from './oauth1
 import type { Projects } from './projects.js';
 import type { Roles } from './roles.js';
 
+const VERIFIER_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
 /** Keystone's defaults: [oauth1] request_token_duration and access_token_duration. */
 const REQUEST_TOKEN_TTL_S = 28_800;
 const ACCESS_TOKEN_TTL_S = 86_400;
@@ -109,7 +111,8 @@ export class OAuth1Flow {
       if (!have.has(role.id)) throw unauthorized(`The authorizing user does not have role ${role.name} on project ${t.projectId}.`);
       roleIds.push(role.id);
     }
-    const verifier = randomBytes(6).toString('base64url');
+    // Keystone's verifier: 8 letters and digits (no '-' or '_' a command line could misread).
+    const verifier = [...randomBytes(8)].map((b) => VERIFIER_CHARS[b % VERIFIER_CHARS.length]).join('');
     await this.o.requestTokens.update({ ...t, authorizingUserId: userId, roleIds: [...new Set(roleIds)], verifier });
     return verifier;
   }

@@ -3,7 +3,11 @@ import { hexId } from '../../../core/ids.js';
 import { KIND, type Consumer, type OAuthAccessToken, type OAuthRequestToken } from './models.js';
 import { Repo, type IdentityContext } from './context.js';
 
-export const secret = () => randomBytes(24).toString('base64url');
+/**
+ * A consumer or token secret: 32 hex digits, as Keystone's `uuid4().hex` (never starting with
+ * '-', which command lines would take for an option, as base64url could).
+ */
+export const secret = () => randomBytes(16).toString('hex');
 
 /** OS-OAUTH1 consumers and tokens (the delegation flow lives in oauth1-flow.ts). */
 export class OAuth1 {
