@@ -120,7 +120,7 @@ export function Topology(p: { data: TopologyData }) {
         <g className="net external">
           <rect x={extBar.x0} y={Y_EXT} width={extBar.x1 - extBar.x0} height={BAR_H} rx={4} data-node={`network:${external.map((n) => n.name).join(',')}`} />
           <text x={extBar.x0 + 6} y={Y_EXT - 6} className="label">
-            {external.map((n) => `${n.name} (${cidrs(n)})`).join('   ')} · external
+            {external.map((n) => (cidrs(n) ? `${n.name} ${cidrs(n)}` : n.name)).join('   ')} · external network
           </text>
         </g>
       )}
