@@ -147,6 +147,13 @@ test('a volume is created and attached to the instance', { skip }, async () => {
   await dialog('Attach vol1').getByRole('button', { name: 'Attach Volume' }).click();
   await row('vol1').getByText('in-use').waitFor();
   assert.match(await row('vol1').innerText(), /vm1 on \/dev\/vd[b-z]/);
+  // Detach and attach again: both go through Nova's os-volume_attachments.
+  await row('vol1').getByRole('button', { name: 'Detach' }).click();
+  await row('vol1').getByText('available').waitFor();
+  await row('vol1').getByRole('button', { name: 'Attach' }).click();
+  await dialog('Attach vol1').locator('select[name=server] option', { hasText: 'vm1' }).waitFor({ state: 'attached' });
+  await dialog('Attach vol1').getByRole('button', { name: 'Attach Volume' }).click();
+  await row('vol1').getByText('in-use').waitFor();
 });
 
 test('a floating IP is allocated and associated with the instance', { skip }, async () => {
@@ -170,6 +177,11 @@ test('the topology graph shows the router, the network and the instance', { skip
   await page.locator('[data-node^="network:public"]').waitFor();
   assert.match(await page.locator('svg.topology').textContent() ?? '', /↔ 172\.24\.4\.\d+/, 'the floating IP labels the instance port');
   await page.locator('svg.topology').screenshot({ path: join(shots, 'topology.png') });
+  // The overview now counts what the journey made.
+  await nav('Overview');
+  await page.locator('[data-quota="Instances"]').getByText('1 of 10').waitFor();
+  await page.locator('[data-quota="Floating IPs"]').getByText('1 of 50').waitFor();
+  await page.screenshot({ path: join(shots, 'overview-in-use.png'), fullPage: true });
 });
 
 test('an object is uploaded into a pseudo-folder and downloaded back', { skip }, async () => {
