@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -121,6 +122,28 @@ test('the project switcher rescopes the token to another project', { skip }, asy
   await page.getByText('Usage of project second').waitFor();
   await nav('Instances');
   await page.getByText('No instances yet').waitFor();
+});
+
+/** An OpenSSH ed25519 public key line, made here (no ssh-keygen needed). */
+function sshPublicKey(): string {
+  const der = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
+  const raw = der.subarray(der.length - 32);
+  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from('ssh-ed25519')), str(raw)]).toString('base64')} me@laptop`;
+}
+
+test('key pairs: a public key is imported and deleted', { skip }, async () => {
+  await nav('Key Pairs');
+  await page.getByRole('button', { name: 'Import Public Key' }).click();
+  const d = dialog('Import Public Key');
+  await d.locator('input[name=keypair_name]').fill('laptop');
+  await d.locator('textarea[name=public_key]').fill(sshPublicKey());
+  await d.getByRole('button', { name: 'Import' }).click();
+  await row('laptop').getByText(/^[0-9a-f]{2}(:[0-9a-f]{2}){15}$|^SHA256:/).waitFor();
+  await row('laptop').getByRole('button', { name: 'Delete' }).click();
+  await row('laptop').waitFor({ state: 'detached' });
+  const left = await cloud.req('GET', '/compute/v2.1/os-keypairs', { token: await cloud.token('demo', 'second') });
+  assert.deepEqual(left.body.keypairs, []);
 });
 
 test('a revoked token sends the user back to the login page, saying why', { skip }, async () => {
