@@ -21,6 +21,8 @@ let shots: string;
 
 before(async () => {
   if (skip) return;
+  // Telemetry, where the cloud has it, collects often enough for the metrics page test.
+  process.env.STRATUS_TELEMETRY_MS ??= '300';
   cloud = await startTestCloud();
   browser = await launchBrowser(new URL(cloud.url).origin);
   shots = process.env.STRATUS_SCREENSHOTS ?? join(browser.dir, 'shots');
@@ -106,6 +108,29 @@ test('instances: stop and start an instance from the list, with progress', { ski
   await row('vm2').getByRole('button', { name: 'Delete' }).click();
   await eventually(async () => (await cloud.req('GET', '/compute/v2.1/servers', { token })).body.servers.length === 0, 5000);
   await row('vm2').waitFor({ state: 'detached' });
+});
+
+test('metrics: an instance\'s memory and cpu graphs, when the catalog lists a metric service', { skip }, async (t) => {
+  const token = await cloud.token('demo');
+  const catalog = (await cloud.req('GET', '/identity/v3/auth/catalog', { token })).body.catalog;
+  if (!catalog.some((s: { type: string }) => s.type === 'metric')) {
+    assert.equal(await page.locator('aside').getByRole('link', { name: 'Metrics' }).count(), 0, 'the page is hidden without the service');
+    return t.skip('no metric service in the catalog');
+  }
+  const img = await cloud.req('POST', '/image/v2/images', { token, body: { name: 'img-m', disk_format: 'raw', container_format: 'bare' } });
+  await cloud.req('PUT', `/image/v2/images/${img.body.id}/file`, { token, raw: 'x'.repeat(1024), headers: { 'content-type': 'application/octet-stream' } });
+  const net = (await cloud.req('GET', '/networking/v2.0/networks?name=private', { token })).body.networks[0];
+  const created = await cloud.req('POST', '/compute/v2.1/servers', { token, body: { server: { name: 'vm-m', imageRef: img.body.id, flavorRef: '42', networks: [{ uuid: net.id }] } } });
+  assert.equal(created.status, 202, created.text);
+  const id = created.body.server.id;
+  t.after(() => cloud.req('DELETE', `/compute/v2.1/servers/${id}`, { token }));
+  // The collector runs every STRATUS_TELEMETRY_MS (set short for this file): wait for the resource.
+  await eventually(async () => (await cloud.req('GET', `/metric/v1/resource/instance/${id}`, { token })).status === 200, 8000, 100);
+  await nav('Metrics');
+  await page.locator('select[name=server]').selectOption({ label: 'vm-m' });
+  await page.locator('[data-metric="memory.usage"] svg polyline').waitFor({ state: 'attached' });
+  await page.locator('[data-metric="cpu"]').waitFor();
+  await page.screenshot({ path: join(shots, 'metrics.png') });
 });
 
 test('the project switcher rescopes the token to another project', { skip }, async () => {

@@ -29,12 +29,12 @@ export interface Series {
 export function LineChart(p: { series: Series[]; unit: string; height?: number }) {
   const W = 560;
   const H = p.height ?? 180;
-  const pad = { l: 48, r: 12, t: 12, b: 24 };
+  const pad = { l: 60, r: 12, t: 12, b: 24 };
   const all = p.series.flatMap((s) => s.points);
-  if (all.length === 0) return <div className="chart-empty">No measures yet: they arrive every few seconds while the instance runs.</div>;
+  if (all.length === 0) return <div className="chart-empty">No measures in this window yet: a point appears at each period of the metric&apos;s archive policy.</div>;
   const t0 = Math.min(...all.map((x) => x.t));
   const t1 = Math.max(...all.map((x) => x.t), t0 + 1);
-  const vmax = Math.max(...all.map((x) => x.v), 1e-9);
+  const vmax = Math.max(...all.map((x) => x.v)) || 1;
   const x = (t: number) => pad.l + ((t - t0) / (t1 - t0)) * (W - pad.l - pad.r);
   const y = (v: number) => H - pad.b - (v / vmax) * (H - pad.t - pad.b);
   const colors = ['#2563eb', '#16a34a', '#d97706', '#9333ea'];
@@ -50,6 +50,7 @@ export function LineChart(p: { series: Series[]; unit: string; height?: number }
       {p.series.map((s, i) => (
         <polyline key={s.label} fill="none" stroke={colors[i % colors.length]} strokeWidth={2} points={s.points.map((pt) => `${x(pt.t).toFixed(1)},${y(pt.v).toFixed(1)}`).join(' ')} />
       ))}
+      {p.series.flatMap((s, i) => s.points.map((pt) => <circle key={`${s.label}-${pt.t}`} cx={x(pt.t)} cy={y(pt.v)} r={3} fill={colors[i % colors.length]} />))}
       {p.series.map((s, i) => (
         <text key={`l${s.label}`} x={W - pad.r} y={pad.t + 12 + i * 14} textAnchor="end" fill={colors[i % colors.length]} className="tick">{s.label}</text>
       ))}

@@ -42,6 +42,17 @@ export function Metrics() {
     return () => clearInterval(t);
   }, []);
   const chosen = server || servers.data?.[0]?.id || '';
+  // CPU time is a counter: its `rate:mean` (ns per period) is a utilisation; a policy without
+  // that aggregation gets the rate computed here from the cumulative means.
+  const cpuSeries = async (url: string): Promise<Series['points']> => {
+    try {
+      const m = await api.get<Measure[]>('metric', `${url}&aggregation=rate:mean`);
+      return m.map(([t, g, v]) => ({ t: Date.parse(t), v: (v / (g * 1e9)) * 100 }));
+    } catch (e) {
+      if (!(e instanceof ApiError) || (e.status !== 400 && e.status !== 404)) throw e;
+      return cpuPercent(await api.get<Measure[]>('metric', url));
+    }
+  };
   const graphs = useLoad(async (): Promise<Graph[] | undefined> => {
     if (!chosen) return undefined;
     let res: { metrics: Record<string, string> };
@@ -55,8 +66,8 @@ export function Metrics() {
     const names = Object.keys(res.metrics).filter((n) => n === 'cpu' || n.startsWith('memory') || n.startsWith('disk') || n.startsWith('network')).sort();
     return Promise.all(
       names.map(async (name) => {
-        const m = await api.get<Measure[]>('metric', `/metric/${res.metrics[name]}/measures?start=${encodeURIComponent(start)}`);
-        const points = name === 'cpu' ? cpuPercent(m) : m.map(([t, , v]) => ({ t: Date.parse(t), v }));
+        const url = `/metric/${res.metrics[name]}/measures?start=${encodeURIComponent(start)}`;
+        const points = name === 'cpu' ? await cpuSeries(url) : (await api.get<Measure[]>('metric', url)).map(([t, , v]) => ({ t: Date.parse(t), v }));
         return { name, unit: UNITS[name] ?? '', series: { label: name === 'cpu' ? 'cpu %' : name, points } };
       }),
     );
@@ -77,9 +88,9 @@ export function Metrics() {
       {graphs.error ? <ErrorBox error={graphs.error} onRetry={graphs.reload} /> : null}
       {chosen && !graphs.data && !graphs.error && <Spinner />}
       {graphs.data?.length === 0 && <p className="muted">The metric service has no measures for this instance yet: they start a few seconds after it becomes ACTIVE.</p>}
-      <div className="cards">
+      <div className="cards charts">
         {graphs.data?.map((g) => (
-          <div className="card wide" key={g.name} data-metric={g.name}>
+          <div className="card" key={g.name} data-metric={g.name}>
             <h2>{g.series.label}</h2>
             <LineChart series={[g.series]} unit={g.unit} />
           </div>
