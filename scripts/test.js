@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Runs the compiled test files with node:test and prints its summary (CI reads it).
-//   node scripts/test.js            all suites: unit, api, kube, clients, dataplane
+//   node scripts/test.js            all suites: unit, api, kube, clients, dataplane, dashboard
 //   node scripts/test.js unit api   only those groups
 // Groups: unit = dist/src/**/*.test.js, api = dist/test/api, kube = dist/test/kube (control plane
 // with the real kubectl and client-node), clients = dist/test/clients (real openstack CLI, tempest),
-// dataplane = dist/test/dataplane (real Linux data plane; those tests skip themselves without root).
+// dataplane = dist/test/dataplane (real Linux data plane; those tests skip themselves without root),
+// dashboard = dist/test/dashboard (the React app in Debian's Chromium; skips without it, except under CI=true).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ const groups = {
   kube: ['dist/test/kube'],
   clients: ['dist/test/clients'],
   dataplane: ['dist/test/dataplane'],
+  dashboard: ['dist/test/dashboard'],
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(groups);
 

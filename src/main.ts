@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from './core/clock.js';
 import { StratusError } from './core/errors.js';
 import { EventBus } from './core/events.js';
@@ -262,6 +263,8 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
   ];
   const gwOpts: Parameters<typeof createGateway>[0] = { log: opts.accessLog ?? log, verifier: identity, services };
   if (config.publicUrl) gwOpts.publicUrl = config.publicUrl;
+  // The dashboard (dashboard/dist, built by `npm run build:dashboard`) at `/`, over the same APIs.
+  gwOpts.site = { root: DASHBOARD_DIR, appRoutes: DASHBOARD_ROUTES };
   const gateway = await createGateway(gwOpts);
   let url: string;
   try {
@@ -312,6 +315,11 @@ export async function startCloud(config: StratusConfig, opts: StartOptions = {})
     },
   };
 }
+
+/** The built dashboard, from the package root (this file runs as dist/src/main.js). */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
+/** The dashboard's own first path segments (history routing); no API uses them. */
+const DASHBOARD_ROUTES = ['login', 'project', 'admin'];
 
 /** The service's health, with which driver it runs on and, for a fake, why. */
 function withDriverNote<T extends ServiceModule>(m: T, driver: string, reason: string | undefined): T {

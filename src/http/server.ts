@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/log.js';
 import type { GatewayContext, ServiceHealth, ServiceModule } from './service.js';
 import type { TokenVerifier } from './auth.js';
+import { registerSite, type SiteOptions } from './static.js';
 
 export interface GatewayOptions {
   log: Logger;
@@ -14,6 +15,8 @@ export interface GatewayOptions {
   publicUrl?: string;
   /** Address of the identity endpoint for `WWW-Authenticate`, relative to the base URL. */
   identityPath?: string;
+  /** The dashboard, served at `/` outside every API prefix. */
+  site?: SiteOptions;
 }
 
 export interface Gateway {
@@ -109,6 +112,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   for (const s of opts.services) {
     await app.register(async (scope) => s.plugin(scope, ctx), { prefix: s.prefix });
   }
+  if (opts.site) registerSite(app, opts.site);
   // Anything outside every service prefix.
   app.setNotFoundHandler(async (req, reply) => {
     reply.code(404).send({ error: { code: 404, title: 'Not Found', message: `No API serves ${req.url}.` } });

@@ -106,6 +106,7 @@ export async function up(o: UpOptions): Promise<number> {
   }
   out('');
   out(`Stratus is up in ${((performance.now() - t0) / 1000).toFixed(2)}s.`);
+  out(`  Dashboard            ${cloud.url}/  (log in as demo or admin, domain Default)`);
   out(`  Identity (auth URL)  ${authUrl}/v3`);
   out(`  Health               ${cloud.url}/health`);
   out(`  S3 (EC2 credentials) ${cloud.url}/s3  (path-style; openstack ec2 credentials create)`);

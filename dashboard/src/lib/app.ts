@@ -1,0 +1,34 @@
+import { createContext, useContext } from 'react';
+import type { Api } from '../api/client';
+import type { Session } from '../api/session';
+
+/** What every page gets: the API client for the session, and the toast area. */
+export interface AppCtx {
+  api: Api;
+  session: Session;
+  /** A short success or progress message at the top right. */
+  notify(message: string): void;
+  /** An error with what to do next (ApiError hints), shown until dismissed. */
+  fail(e: unknown): void;
+  switchProject(projectId: string): Promise<void>;
+}
+
+export const AppContext = createContext<AppCtx | null>(null);
+
+export function useApp(): AppCtx {
+  const c = useContext(AppContext);
+  if (!c) throw new Error('useApp outside the app');
+  return c;
+}
+
+/** Runs an action, reporting success or failure; resolves true when it worked. */
+export async function act(app: AppCtx, what: string, fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    app.notify(what);
+    return true;
+  } catch (e) {
+    app.fail(e);
+    return false;
+  }
+}
