@@ -75,8 +75,9 @@ export class CrunState {
   async unmount(paths: string[]): Promise<void> {
     if (!paths.length) return;
     const rt = await this.runtime();
-    // Tolerates a concurrent unmount of the same path (an exit noticed while the pod is removed).
-    const script = 'rc=0; for m in "$@"; do if mountpoint -q "$m"; then umount "$m" 2>/dev/null || ! mountpoint -q "$m" || umount -l "$m" || rc=1; fi; done; exit $rc';
+    // Tolerates a concurrent unmount of the same path (an exit noticed while the pod is removed),
+    // at either step: a path that is no longer a mount point after a failed umount is done.
+    const script = 'rc=0; for m in "$@"; do if mountpoint -q "$m"; then umount "$m" 2>/dev/null || ! mountpoint -q "$m" || umount -l "$m" 2>/dev/null || ! mountpoint -q "$m" || rc=1; fi; done; exit $rc';
     await rt.host(['sh', '-c', script, 'umount', ...paths]);
   }
 }
