@@ -10,6 +10,7 @@ import { ComputeLogic, type ComputeConfig, type ComputeDeps } from './logic/inde
 import { metadataHandler } from './metadata/handler.js';
 import { MAX_VERSION, MIN_VERSION, negotiate } from './microversion.js';
 import type { ComputeRouteDeps } from './routes/deps.js';
+import { floatingBulkRoutes, migrationRoutes } from './routes/admin-extra.js';
 import { aggregateRoutes } from './routes/aggregates.js';
 import { auditRoutes, eventRoutes, extensionRoutes, hostRoutes } from './routes/legacy.js';
 import { flavorRoutes, flavorSpecRoutes } from './routes/flavors.js';
@@ -17,6 +18,8 @@ import { groupRoutes, limitRoutes, quotaRoutes } from './routes/groups-quotas.js
 import { imageMetadataRoutes, imageRoutes } from './routes/images.js';
 import { azRoutes, hypervisorRoutes, serviceRoutes, usageRoutes } from './routes/infra.js';
 import { keypairRoutes } from './routes/keypairs.js';
+import { floatingIpRoutes, networkProxyRoutes, securityGroupRoutes } from './routes/proxies-network.js';
+import { volumeProxyRoutes } from './routes/proxies-volume.js';
 import { serverActionRoutes } from './routes/server-actions.js';
 import { serverHistoryRoutes, serverInfoRoutes, serverMetadataRoutes } from './routes/server-sub.js';
 import { serverRoutes } from './routes/servers.js';
@@ -121,6 +124,7 @@ export function computeService(deps: ComputeDeps): ComputeServiceModule {
           const all = [serverRoutes, serverActionRoutes, serverMetadataRoutes, serverInfoRoutes, serverHistoryRoutes, flavorRoutes, flavorSpecRoutes, keypairRoutes];
           all.push(groupRoutes, quotaRoutes, limitRoutes, azRoutes, hypervisorRoutes, serviceRoutes, usageRoutes, imageRoutes, imageMetadataRoutes, aggregateRoutes);
           all.push(extensionRoutes, hostRoutes, eventRoutes, auditRoutes);
+          all.push(securityGroupRoutes, floatingIpRoutes, networkProxyRoutes, volumeProxyRoutes, migrationRoutes, floatingBulkRoutes);
           for (const routes of all) routes(v, routeDeps);
         },
         { prefix: '/v2.1' },

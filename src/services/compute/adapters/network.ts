@@ -3,6 +3,7 @@ import { UUID_RE } from '../../../core/ids.js';
 import type { Networking } from '../../network/logic/index.js';
 import type { Caller } from '../logic/models.js';
 import type { AddressEntry, NetworkInfo, NetworkPorts, PortInfo, SecurityGroupRef, SubnetInfo } from '../logic/ports.js';
+import { NeutronProxy } from './network-proxy.js';
 
 type Net = NonNullable<Awaited<ReturnType<Networking['networks']['find']>>>;
 type Port = NonNullable<Awaited<ReturnType<Networking['ports']['find']>>>;
@@ -23,8 +24,12 @@ const notFound = (what: string, id: string, code: string) => new StratusError('N
  */
 export class NeutronPorts implements NetworkPorts {
   readonly available = true;
+  /** Nova 2.1's network proxy APIs (os-security-groups, os-floating-ips, os-networks…). */
+  readonly proxy: NeutronProxy;
 
-  constructor(private readonly n: Networking) {}
+  constructor(private readonly n: Networking) {
+    this.proxy = new NeutronProxy(n);
+  }
 
   /** A port as compute sees it; `nets` and `versions` are caches shared by a batch of calls. */
   private async info(p: Port, nets?: Map<string, Net>, versions = new Map<string, 4 | 6>()): Promise<PortInfo> {

@@ -2,6 +2,7 @@ import { StratusError } from '../../../core/errors.js';
 import type { BlockStorage, Caller as VolumeCaller, Volume } from '../../volume/logic/index.js';
 import type { Caller } from '../logic/models.js';
 import type { VolumeAttachments, VolumeInfo } from '../logic/ports.js';
+import { CinderProxy } from './volume-proxy.js';
 
 function info(v: Volume): VolumeInfo {
   return {
@@ -27,12 +28,16 @@ const ignoreMissing = (e: unknown) => {
  */
 export class CinderVolumes implements VolumeAttachments {
   readonly available = true;
+  /** Nova 2.1's volume proxy APIs (os-volumes, os-snapshots). */
+  readonly proxy: CinderProxy;
 
   constructor(
     private readonly cinder: BlockStorage,
     /** How long a volume made for a server may take to become available. */
     private readonly waitMs = 300_000,
-  ) {}
+  ) {
+    this.proxy = new CinderProxy(cinder);
+  }
 
   async get(caller: Caller, volumeId: string): Promise<VolumeInfo> {
     return info(await this.cinder.get(volumeId, asVolumeCaller(caller)));

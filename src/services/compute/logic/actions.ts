@@ -1,10 +1,12 @@
 import { StratusError } from '../../../core/errors.js';
 import { uuid } from '../../../core/ids.js';
+import type { StoreOps } from '../../../store/index.js';
 import { checkImage } from './create-checks.js';
 import type { ComputeContext } from './context.js';
 import { E } from './errors.js';
 import { snapshotOf, type Flavors } from './flavors.js';
 import type { InstanceActions } from './instance-actions.js';
+import type { Migrations } from './migrations.js';
 import type { Caller, Server, ServerTask, TaskOp } from './models.js';
 import type { ImageInfo } from './ports.js';
 import type { Quotas } from './quotas.js';
@@ -48,17 +50,29 @@ export class ServerActions {
     private readonly actions: InstanceActions,
     private readonly quotas: Quotas,
     private readonly kick: (id: string) => void,
+    /** Records resizes for os-migrations. */
+    private readonly migrations?: Migrations,
   ) {}
 
   private task(op: TaskOp, caller: Caller, extra: Partial<ServerTask> = {}): ServerTask {
     return { id: uuid(), op, requestId: caller.requestId, caller, ...extra };
   }
 
-  private async begin(caller: Caller, id: string, action: string, taskState: string, task: ServerTask, check: (s: Server) => void, extra: Partial<Server> = {}): Promise<Server> {
+  private async begin(
+    caller: Caller,
+    id: string,
+    action: string,
+    taskState: string,
+    task: ServerTask,
+    check: (s: Server) => void,
+    extra: Partial<Server> = {},
+    also?: (s: Server, tx: StoreOps) => Promise<void>,
+  ): Promise<Server> {
     await this.servers.find(caller, id);
     const out = await this.servers.mutate(id, async (s, tx) => {
       check(s);
       await this.actions.record(s.id, action, caller, tx);
+      await also?.(s, tx);
       return { ...s, ...extra, task, taskState };
     });
     this.kick(id);
@@ -67,7 +81,9 @@ export class ServerActions {
 
   simple(caller: Caller, id: string, op: Simple): Promise<Server> {
     const a = SIMPLE[op];
-    return this.begin(caller, id, a.action, a.task, this.task(op, caller), (s) => requireState(s, a.check, caller));
+    const close = op === 'confirmResize' || op === 'revertResize' ? op : undefined;
+    const also = close && this.migrations ? (s: Server, tx: StoreOps) => this.migrations!.close(s.id, close === 'confirmResize' ? 'confirmed' : 'reverted', tx) : undefined;
+    return this.begin(caller, id, a.action, a.task, this.task(op, caller), (s) => requireState(s, a.check, caller), {}, also);
   }
 
   reboot(caller: Caller, id: string, type: 'SOFT' | 'HARD'): Promise<Server> {
@@ -125,11 +141,17 @@ export class ServerActions {
     if (flavor.id === cur.flavor.id) throw E.bad('When resizing, instances must change flavor!', 'CannotResizeToSameFlavor');
     if (flavor.disk < cur.flavor.disk && cur.imageId) throw E.bad('Resizing to a smaller disk flavor is not allowed.', 'CannotResizeDisk');
     await this.checkResizeQuota(cur, flavor);
-    return this.begin(caller, id, 'resize', TASK.resizePrep, this.task('resize', caller), (s) => requireState(s, 'resize', caller), {
-      oldFlavor: cur.flavor,
-      flavor: snapshotOf(flavor),
-      ...(diskConfig ? { diskConfig } : {}),
-    });
+    const record = this.migrations ? (s: Server, tx: StoreOps) => this.migrations!.begin(s, flavor.id, tx) : undefined;
+    return this.begin(
+      caller,
+      id,
+      'resize',
+      TASK.resizePrep,
+      this.task('resize', caller),
+      (s) => requireState(s, 'resize', caller),
+      { oldFlavor: cur.flavor, flavor: snapshotOf(flavor), ...(diskConfig ? { diskConfig } : {}) },
+      record,
+    );
   }
 
   /** A bigger flavor must fit the project's core and RAM quotas (403 otherwise). */

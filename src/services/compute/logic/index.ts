@@ -10,6 +10,7 @@ import { probeHost } from './host.js';
 import { ImageCache } from './image-cache.js';
 import { Infra } from './infra.js';
 import { InstanceActions } from './instance-actions.js';
+import { Migrations } from './migrations.js';
 import { Keypairs } from './keypairs.js';
 import type { Caller, Server } from './models.js';
 import { Quotas } from './quotas.js';
@@ -41,6 +42,7 @@ export class ComputeLogic {
   readonly queries: ServerQueries;
   readonly actions: ServerActions;
   readonly instanceActions: InstanceActions;
+  readonly migrations: Migrations;
   readonly volumes: VolumeAttach;
   readonly groups: Groups;
   readonly scheduler: Scheduler;
@@ -60,6 +62,7 @@ export class ComputeLogic {
     this.servers = new ServerRecords(this.ctx);
     this.queries = new ServerQueries(this.servers, this.quotas);
     this.instanceActions = new InstanceActions(this.ctx);
+    this.migrations = new Migrations(this.ctx);
     this.groups = new Groups(this.ctx, this.quotas);
     this.scheduler = new Scheduler(this.ctx, async (host, tx, s) => {
       if (!(await this.infra.computeEnabled(host, tx))) return false;
@@ -70,7 +73,7 @@ export class ComputeLogic {
     this.cache = new ImageCache(this.ctx);
     this.metadata = new MetadataService({ byAddress: (n, ip) => this.byAddress(n, ip) }, this.ctx.ports.network);
     const kick = (id: string) => this.engine.kick(id);
-    this.actions = new ServerActions(this.ctx, this.servers, this.flavors, this.instanceActions, this.quotas, kick);
+    this.actions = new ServerActions(this.ctx, this.servers, this.flavors, this.instanceActions, this.quotas, kick, this.migrations);
     this.volumes = new VolumeAttach(this.ctx, this.servers, this.instanceActions, kick);
     const taskDeps = {
       ctx: this.ctx,

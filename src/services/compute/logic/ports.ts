@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { StratusError } from '../../../core/errors.js';
 import type { Caller, ServerAddress } from './models.js';
+import type { NetworkProxy, VolumeProxy } from './proxy-ports.js';
 
 /**
  * What compute needs from the other services, as narrow interfaces. The composition root
@@ -107,6 +108,8 @@ export interface SubnetInfo {
 /** Neutron, as seen from compute. */
 export interface NetworkPorts {
   readonly available: boolean;
+  /** Nova 2.1's network proxy APIs; absent without Neutron (see proxy-ports.ts). */
+  readonly proxy?: NetworkProxy;
   /** The network if the caller may attach to it; BadRequest "Network X could not be found." otherwise. */
   network(caller: Caller, networkId: string): Promise<NetworkInfo>;
   /**
@@ -150,6 +153,8 @@ export interface VolumeInfo {
 /** Cinder, as seen from compute. */
 export interface VolumeAttachments {
   readonly available: boolean;
+  /** Nova 2.1's volume proxy APIs; absent without Cinder (see proxy-ports.ts). */
+  readonly proxy?: VolumeProxy;
   /** The volume if the caller may use it; NotFound otherwise. */
   get(caller: Caller, volumeId: string): Promise<VolumeInfo>;
   /** available → attaching (reserved for the server); 400 when the volume is not available. */

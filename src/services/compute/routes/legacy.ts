@@ -28,6 +28,9 @@ const EXTENSIONS: [string, string, string][] = [
   ['FlavorExtraData', 'os-flavor-rxtx', 'Provide additional data for flavors.'],
   ['FlavorExtraSpecs', 'os-flavor-extra-specs', 'Flavors extra specs support.'],
   ['FlavorManage', 'os-flavor-manage', 'Flavor create/delete API support.'],
+  ['FloatingIpPools', 'os-floating-ip-pools', 'Floating IPs support.'],
+  ['FloatingIps', 'os-floating-ips', 'Floating IPs support.'],
+  ['FloatingIpsBulk', 'os-floating-ips-bulk', 'Bulk handling of Floating IPs.'],
   ['Flavors', 'flavors', 'Flavors Extension.'],
   ['Hosts', 'os-hosts', 'Admin-only host administration.'],
   ['Hypervisors', 'os-hypervisors', 'Admin-only hypervisor administration.'],
@@ -36,6 +39,8 @@ const EXTENSIONS: [string, string, string][] = [
   ['Keypairs', 'os-keypairs', 'Keypair Support.'],
   ['Limits', 'limits', 'Limits support.'],
   ['Lock', 'os-lock-server', 'Enable lock/unlock server actions.'],
+  ['Migrations', 'os-migrations', 'Provide data on migrations.'],
+  ['Networks', 'os-networks', 'Admin-only Network Management Extension.'],
   ['PauseServer', 'os-pause-server', 'Enable pause/unpause server actions.'],
   ['QuotaSets', 'os-quota-sets', 'Quotas management support.'],
   ['SecurityGroups', 'os-security-groups', 'Security group support.'],
@@ -48,8 +53,10 @@ const EXTENSIONS: [string, string, string][] = [
   ['Services', 'os-services', 'Services support.'],
   ['SimpleTenantUsage', 'os-simple-tenant-usage', 'Simple tenant usage extension.'],
   ['SuspendServer', 'os-suspend-server', 'Enable suspend/resume server actions.'],
+  ['TenantNetworks', 'os-tenant-networks', 'Tenant-based Network Management Extension.'],
   ['Versions', 'versions', 'API Version information.'],
   ['VolumeAttachments', 'os-volume-attachments', 'Volume attachments.'],
+  ['Volumes', 'os-volumes', 'Volumes support.'],
 ];
 
 function extension([name, alias, description]: [string, string, string]) {

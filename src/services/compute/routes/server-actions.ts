@@ -8,6 +8,7 @@ import { authorize } from '../policy.js';
 import { canonicalIpv6, intLike, invalid, ipv4, ipv6, metadata, name, onlyKeys, refId } from '../schemas/common.js';
 import { serverBasic } from '../views/server.js';
 import { viewCtx, type ComputeRouteDeps, type IdParams } from './deps.js';
+import { floatingAddress, networkProxy } from './proxies-network.js';
 
 type Handler = (d: ComputeRouteDeps, caller: Caller, id: string, arg: unknown, reply: FastifyReply) => Promise<unknown>;
 
@@ -112,6 +113,17 @@ const ACTIONS: Record<string, Handler> = {
     const b = obj(a, 'removeSecurityGroup');
     if (typeof b.name !== 'string' || !b.name.trim()) throw invalid('removeSecurityGroup/name', "'name' is a required property");
     return accepted(r, await changeSecurityGroup(d.logic.ctx, d.logic.servers, c, id, b.name.trim(), false));
+  },
+  addFloatingIp: async (d, c, id, a, r) => {
+    const address = floatingAddress(a, 'addFloatingIp')!;
+    const fixed = floatingAddress(a, 'addFloatingIp', 'fixed_address', false);
+    const s = await d.logic.servers.find(c, id);
+    return accepted(r, await networkProxy(d).associate(c, address, s.id, fixed));
+  },
+  removeFloatingIp: async (d, c, id, a, r) => {
+    const address = floatingAddress(a, 'removeFloatingIp')!;
+    const s = await d.logic.servers.find(c, id);
+    return accepted(r, await networkProxy(d).disassociate(c, address, s.id));
   },
   migrate: async (d, c, id) => {
     if (!c.admin) throw forbidden();
