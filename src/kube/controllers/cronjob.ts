@@ -1,6 +1,6 @@
 import { kubeTime, type KubeObject } from '../types.js';
 import { systemClock, type Clock } from './clock.js';
-import { mostRecent, nextAfter, parseSchedule, validTimeZone, wallClock, type CronSchedule } from './cron-schedule.js';
+import { mostRecent, nextAfter, parseSchedule, validTimeZone, wallClock, type CronSchedule } from '../../core/cron.js';
 import { EventRecorder } from './events.js';
 import { objectKey, splitKey } from './informer.js';
 import { conditions, controllerRef, deleteIfExists, isConflict, jsonEqual, num, ownerRefTo, R, resource, spec, status, updateWithRetry, type Controller, type ControllerContext, type Json } from './objects.js';

@@ -1,4 +1,4 @@
-import { parseSchedule, validTimeZone } from '../../controllers/cron-schedule.js';
+import { parseSchedule, validTimeZone } from '../../../core/cron.js';
 import { labelSelectorFromObject } from '../../selectors.js';
 import type { KubeObject } from '../../types.js';
 import { isObject, jsonEquals, type Causes, type Json } from './util.js';

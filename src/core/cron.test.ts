@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mostRecent, nextAfter, parseSchedule, validTimeZone } from './cron-schedule.js';
+import { mostRecent, nextAfter, parseSchedule, validTimeZone } from './cron.js';
 
 const utc = (s: string) => Date.parse(s);
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());

@@ -1,5 +1,5 @@
 /**
- * CronJob schedules: the standard 5-field cron syntax (minute hour day-of-month month
+ * Cron schedules (Kubernetes CronJobs, alarm time constraints): the standard 5-field cron syntax (minute hour day-of-month month
  * day-of-week) with `*`, `?`, lists, ranges, steps and month/weekday names, the `@yearly`,
  * `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly` macros and `@every
  * <duration>`, as kube-controller-manager accepts them. Times are evaluated in an IANA time
@@ -43,18 +43,21 @@ const FIELDS: Bounds[] = [
 ];
 
 /** Parses a schedule; throws an Error whose message says what is wrong (shown in the 422). */
-export function parseSchedule(text: string): CronSchedule {
+export function parseSchedule(text: string, opts: { sundayAsSeven?: boolean } = {}): CronSchedule {
   const spec = text.trim();
   if (spec === '') throw new Error('empty spec string');
   if (spec.startsWith('@')) {
     if (spec.startsWith('@every ')) return { kind: 'every', ms: Math.max(1000, parseDuration(spec.slice(7).trim())) };
     const macro = MACROS[spec.toLowerCase()];
     if (!macro) throw new Error(`unrecognized descriptor: ${spec}`);
-    return parseSchedule(macro);
+    return parseSchedule(macro, opts);
   }
   const fields = spec.split(/\s+/);
   if (fields.length !== 5) throw new Error(`expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`);
-  const parsed = fields.map((f, i) => parseField(f, FIELDS[i]!));
+  // 7 is Sunday too in croniter's syntax (Aodh), not in Kubernetes' (robfig/cron).
+  const bounds = opts.sundayAsSeven ? [...FIELDS.slice(0, 4), { ...FIELDS[4]!, max: 7 }] : FIELDS;
+  const parsed = fields.map((f, i) => parseField(f, bounds[i]!));
+  if (parsed[4]!.values.delete(7)) parsed[4]!.values.add(0);
   return {
     kind: 'fields',
     minute: parsed[0]!.values,
