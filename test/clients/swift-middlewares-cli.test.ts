@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startTestCloud, uniqueName, type TestCloud } from '../support/cloud.js';
-import { cleanEnv, onPath, requireTools, run } from '../support/proc.js';
+import { startTestCloud, swiftCliEnv, uniqueName, type TestCloud } from '../support/cloud.js';
+import { onPath, requireTools, run } from '../support/proc.js';
 
 const TOOLS = [{ cmd: 'swift', debPackage: 'python3-swiftclient' }];
 
@@ -24,20 +24,7 @@ if (!TOOLS.every((x) => onPath(x.cmd))) {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'stratus-swift-mw-'));
       tc = await startTestCloud({});
-      env = cleanEnv({
-        OS_AUTH_URL: `${tc.authUrl}/v3`,
-        OS_USERNAME: 'demo',
-        OS_PASSWORD: 'secret',
-        OS_PROJECT_NAME: 'demo',
-        OS_USER_DOMAIN_NAME: 'Default',
-        OS_PROJECT_DOMAIN_NAME: 'Default',
-        OS_IDENTITY_API_VERSION: '3',
-        OS_AUTH_VERSION: '3',
-        OS_REGION_NAME: 'RegionOne',
-        OS_INTERFACE: 'public',
-      });
-      const cat = await tc.req('GET', '/identity/v3/auth/catalog', { token: await tc.token('demo') });
-      storage = cat.body.catalog.find((s: any) => s.type === 'object-store').endpoints.find((e: any) => e.interface === 'public').url;
+      ({ env, storage } = await swiftCliEnv(tc));
     });
 
     after(async () => {

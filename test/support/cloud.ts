@@ -5,6 +5,7 @@ import { defaultConfig, type StratusConfig } from '../../src/config/config.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { Clock } from '../../src/core/clock.js';
 import { startCloud, type Cloud } from '../../src/main.js';
+import { cleanEnv } from './proc.js';
 
 export interface TestCloud {
   cloud: Cloud;
@@ -99,4 +100,26 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/**
+ * The `swift`/`openstack` CLI environment of a user (password `secret`, project of the same
+ * name) against a test cloud, and that project's object-store URL from the catalog.
+ */
+export async function swiftCliEnv(tc: TestCloud, user = 'demo'): Promise<{ env: NodeJS.ProcessEnv; storage: string }> {
+  const env = cleanEnv({
+    OS_AUTH_URL: `${tc.authUrl}/v3`,
+    OS_USERNAME: user,
+    OS_PASSWORD: 'secret',
+    OS_PROJECT_NAME: user,
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    OS_IDENTITY_API_VERSION: '3',
+    OS_AUTH_VERSION: '3',
+    OS_REGION_NAME: 'RegionOne',
+    OS_INTERFACE: 'public',
+  });
+  const cat = await tc.req('GET', '/identity/v3/auth/catalog', { token: await tc.token(user) });
+  const storage = cat.body.catalog.find((s: { type: string }) => s.type === 'object-store').endpoints.find((e: { interface: string }) => e.interface === 'public').url as string;
+  return { env, storage };
 }
