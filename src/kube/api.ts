@@ -18,6 +18,11 @@ export interface KubeApi {
   get(res: ResourceType, namespace: string | undefined, name: string, opts?: GetOptions): Promise<KubeObject>;
   list(res: ResourceType, namespace: string | undefined, opts?: ListOptions): Promise<KubeList>;
   /**
+   * Optional: `list` without the per-item copy (the items are frozen and shared; mutating them
+   * throws). Offered by the registry for callers that only read or serialise; use it when present.
+   */
+  listReadOnly?(res: ResourceType, namespace: string | undefined, opts?: ListOptions): Promise<KubeList>;
+  /**
    * Starts a watch. Without `resourceVersion` (or with "0") the first events are a synthetic
    * ADDED per current match; with N, every change after N is replayed from history, then live
    * events follow. N older than the retained history rejects with KubeError 410 Expired.

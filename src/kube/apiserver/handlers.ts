@@ -179,8 +179,7 @@ export async function handleResource(ctx: ResourceContext, rt: ResourceRoute): P
     if (method === 'GET') {
       // Only serialised or printed here: the registry's frozen, shared items save a deep copy of
       // every object (5,000 pods: ~40 ms), when the API offers them.
-      const readOnly = (api as Partial<{ listReadOnly: KubeApi['list'] }>).listReadOnly;
-      const list = readOnly ? await readOnly.call(api, r, namespace, listOptions(query)) : await api.list(r, namespace, listOptions(query));
+      const list = api.listReadOnly ? await api.listReadOnly(r, namespace, listOptions(query)) : await api.list(r, namespace, listOptions(query));
       if (wantsTable(req.headers.accept)) {
         const opts: Parameters<typeof toTable>[2] = { includeObject: includeObject(query), resourceVersion: list.metadata.resourceVersion };
         if (list.metadata.continue) opts.continue = list.metadata.continue;

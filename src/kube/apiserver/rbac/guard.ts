@@ -63,7 +63,7 @@ export function guardApi(inner: KubeApi, rbac: RbacAuthorizer): KubeApi {
     refuse(rules);
   }
 
-  const api: KubeApi & { listReadOnly?: KubeApi['list'] } = {
+  const api: KubeApi = {
     revision: () => inner.revision(),
     async get(res: ResourceType, ns: string | undefined, name: string, opts?: GetOptions) {
       if (isReview(res)) noVerb(res);
@@ -111,11 +111,11 @@ export function guardApi(inner: KubeApi, rbac: RbacAuthorizer): KubeApi {
       return inner.deleteCollection(res, ns, opts);
     },
   };
-  const readOnly = (inner as Partial<{ listReadOnly: KubeApi['list'] }>).listReadOnly;
+  const readOnly = inner.listReadOnly?.bind(inner);
   if (readOnly) {
     api.listReadOnly = async (res, ns, opts) => {
       if (isReview(res)) noVerb(res);
-      return readOnly.call(inner, res, ns, opts);
+      return readOnly(res, ns, opts);
     };
   }
   return api;
