@@ -4,6 +4,7 @@ import { findResource, type ResourceCatalog, type ResourceType } from '../resour
 import { kubeTime, type KubeObject, type WatchEvent } from '../types.js';
 import { CLEANUP_FINALIZER, namesOf, specOf } from './crd.js';
 import { customTypes } from './custom.js';
+import { isObject, type Json } from '../apiserver/registry/util.js';
 
 /**
  * The CRD controller (upstream's naming, establishing and finalizer controllers in one):
@@ -23,12 +24,6 @@ import { customTypes } from './custom.js';
 
 const CRDS = findResource('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
 const NAMESPACES = findResource('', 'v1', 'namespaces')!;
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function codeOf(e: unknown): number | undefined {
   return e instanceof KubeError ? e.code : undefined;

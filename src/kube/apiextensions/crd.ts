@@ -2,6 +2,7 @@ import { KubeError, type InvalidCause } from '../errors.js';
 import { RESOURCES, type ResourceType } from '../resources.js';
 import { kubeTime, type KubeObject } from '../types.js';
 import { structuralErrors } from './structural.js';
+import { isObject, type Json } from '../apiserver/registry/util.js';
 
 /**
  * CustomResourceDefinition (apiextensions.k8s.io/v1) admission in the registry: the defaults a
@@ -15,12 +16,6 @@ const APPROVAL = 'api-approved.kubernetes.io';
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const COLUMN_TYPES = ['integer', 'number', 'string', 'boolean', 'date'];
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';

@@ -3,7 +3,7 @@ import type { ResourceType, SubresourceType } from '../resources.js';
 import type { FieldSelector } from '../selectors.js';
 import type { KubeObject } from '../types.js';
 import { validateMeta } from '../apiserver/registry/validation.js';
-import { Causes, jsonEquals } from '../apiserver/registry/util.js';
+import { Causes, isObject, jsonEquals, type Json } from '../apiserver/registry/util.js';
 import { namesOf, specOf, versionsOf, type CrdVersion } from './crd.js';
 import type { CustomHooks, PrinterColumn, ScalePaths } from './hooks.js';
 import { applyDefaults, prune, validateValue, type Schema } from './schema.js';
@@ -17,12 +17,6 @@ import { applyDefaults, prune, validateValue, type Schema } from './schema.js';
 const CRUD = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 const GPU = ['get', 'patch', 'update'];
 const FIELDS = ['metadata.name', 'metadata.namespace'];
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Kube-like version order key: v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > anything else (alphabetical). */
 export function compareVersions(a: string, b: string): number {

@@ -1,4 +1,5 @@
 import type { InvalidCause } from '../errors.js';
+import { isObject } from '../apiserver/registry/util.js';
 
 /**
  * Structural OpenAPI v3 schemas of CustomResourceDefinitions (`openAPIV3Schema`), applied to
@@ -9,10 +10,6 @@ import type { InvalidCause } from '../errors.js';
  */
 
 export type Schema = Record<string, unknown>;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function sub(s: Schema, k: string): Schema | undefined {
   const v = s[k];

@@ -1,5 +1,6 @@
 import type { InvalidCause } from '../errors.js';
 import { compilePattern, validateValue, type Schema } from './schema.js';
+import { isObject } from '../apiserver/registry/util.js';
 
 /**
  * Checks that a CRD's `openAPIV3Schema` is structural (what apiextensions.k8s.io/v1 requires):
@@ -17,10 +18,6 @@ export function structuralErrors(schema: Schema, path: string, warnings: string[
 }
 
 const TYPES = ['object', 'array', 'string', 'integer', 'number', 'boolean'];
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function node(s: Schema, path: string, out: InvalidCause[], warnings: string[], root: boolean): void {
   const intOrString = s['x-kubernetes-int-or-string'] === true;
