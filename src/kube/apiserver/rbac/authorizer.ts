@@ -25,7 +25,8 @@ export const MASTERS = 'system:masters';
 export const NODES = 'system:nodes';
 
 const KINDS: PolicyKind[] = ['clusterroles', 'roles', 'clusterrolebindings', 'rolebindings'];
-const EVERYTHING: PolicyRule[] = [
+/** The rules of cluster-admin: every verb on every resource and every non-resource URL. */
+export const EVERYTHING: PolicyRule[] = [
   { verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: [], nonResourceURLs: [] },
   { verbs: ['*'], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: ['*'] },
 ];

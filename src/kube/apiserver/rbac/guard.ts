@@ -2,7 +2,7 @@ import type { DeleteOptions, GetOptions, KubeApi, ListOptions, PatchOptions, Pat
 import { KubeError } from '../../errors.js';
 import { findResource, type ResourceType } from '../../resources.js';
 import type { KubeList, KubeObject, UserInfo, WatchEvent } from '../../types.js';
-import { MASTERS, type RbacAuthorizer } from './authorizer.js';
+import { EVERYTHING, MASTERS, type RbacAuthorizer } from './authorizer.js';
 import { RBAC_GROUP } from './policy.js';
 import { review } from './reviews.js';
 import { compactRules, compactString, covers, quoteList, rulesOf, type Attributes, type PolicyRule } from './rules.js';
@@ -44,11 +44,7 @@ export function guardApi(inner: KubeApi, rbac: RbacAuthorizer): KubeApi {
       if (may('escalate', res.resource, name)) return;
       const aggregated = (x: KubeObject | undefined) => x?.aggregationRule !== undefined && x.aggregationRule !== null;
       if (res.resource === 'clusterroles' && (aggregated(o) || aggregated(old))) {
-        const all: PolicyRule[] = [
-          { verbs: ['*'], apiGroups: ['*'], resources: ['*'], resourceNames: [], nonResourceURLs: [] },
-          { verbs: ['*'], apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: ['*'] },
-        ];
-        if (!covers(rbac.heldRules(user, ''), all).ok) throw KubeError.forbidden(res, name, 'must have cluster-admin privileges to use the aggregationRule');
+        if (!covers(rbac.heldRules(user, ''), EVERYTHING).ok) throw KubeError.forbidden(res, name, 'must have cluster-admin privileges to use the aggregationRule');
         return;
       }
       refuse(rulesOf(o));
