@@ -55,6 +55,9 @@ export async function openRegistry(opts: RegistryOptions): Promise<Registry> {
 const SERVICES = RESOURCES.find((r) => r.resource === 'services')!;
 const NAMESPACES = RESOURCES.find((r) => r.resource === 'namespaces')!;
 const PDBS = RESOURCES.find((r) => r.resource === 'poddisruptionbudgets')!;
+const PODS = RESOURCES.find((r) => r.resource === 'pods')!;
+/** What pods/binding and pods/eviction return (a fresh object per call: callers may mutate it). */
+const created = (): KubeObject => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }) as unknown as KubeObject;
 
 /**
  * The API server's semantics over the revisioned store (see `KubeApi`). Every method does its
@@ -414,28 +417,26 @@ class KubeRegistry implements Registry {
 
   /** POST pods/<name>/binding `{target: {name}}`: sets spec.nodeName once; 409 if already bound. */
   private bind(namespace: string | undefined, body: KubeObject, opts: WriteOptions): KubeObject {
-    const pods = RESOURCES.find((r) => r.resource === 'pods')!;
-    const ns = this.namespaceOf(pods, namespace);
-    const req = bindingRequest(pods, body);
-    const cur = this.load(pods, ns, req.name);
+    const ns = this.namespaceOf(PODS, namespace);
+    const req = bindingRequest(PODS, body);
+    const cur = this.load(PODS, ns, req.name);
     const next = copy(cur);
-    bindPod(pods, next, req);
+    bindPod(PODS, next, req);
     if (!opts.dryRun) this.store.update(cur.key, next);
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
+    return created();
   }
 
   /** POST pods/<name>/eviction: a graceful delete that respects PodDisruptionBudgets (see `budgetForEviction`). */
   private evict(namespace: string | undefined, body: KubeObject, opts: WriteOptions): KubeObject {
-    const pods = RESOURCES.find((r) => r.resource === 'pods')!;
     const name = isObject(body?.metadata) && typeof body.metadata.name === 'string' ? body.metadata.name : undefined;
     if (!name) throw KubeError.badRequest('Eviction: metadata.name (the pod) is required');
     const del = isObject(body.deleteOptions) ? (body.deleteOptions as DeleteOptions) : {};
-    const pod = this.load(pods, namespace, name);
+    const pod = this.load(PODS, namespace, name);
     const budget = budgetForEviction(pod.obj, this.store.list(storePrefix(PDBS, namespace)), Date.now());
     // Delete first: a failed precondition must not use up the budget (all of this is synchronous).
-    this.deleteSync(pods, namespace, name, { ...del, dryRun: opts.dryRun });
+    this.deleteSync(PODS, namespace, name, { ...del, dryRun: opts.dryRun });
     if (budget && !opts.dryRun) this.store.update(budget.key, budget.next);
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
+    return created();
   }
 
   // ------------------------------------------------------------------------------------------
