@@ -6,14 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it, test } from 'node:test';
 import { hostRunner, ipBatch, runAll } from '../../src/dataplane/exec.js';
 import { nsName } from '../../src/dataplane/names.js';
-import { peerName, type PortSpec, type RuleSpec, type SecurityGroupSpec } from '../../src/drivers/network/driver.js';
+import { peerName, type PortSpec, type SecurityGroupSpec } from '../../src/drivers/network/driver.js';
 import { dev } from '../../src/drivers/network/linux/names.js';
 import { resyncFromEnv } from '../../src/drivers/network/linux/repair.js';
 import { background, dataplaneSkipReason, makeLinuxNetwork, sh, type LinuxNet } from '../support/dataplane.js';
-import { ipOf, leg, net, port } from '../support/network-specs.js';
+import { ipOf, leg, net, port, rule } from '../support/network-specs.js';
 
 const skip = dataplaneSkipReason();
-const rule = (r: Partial<RuleSpec>): RuleSpec => ({ id: randomUUID(), direction: 'ingress', ethertype: 'IPv4', protocol: null, portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, ...r });
 
 /** A driver built with `STRATUS_RESYNC_MS` set to `ms` for its construction only. */
 async function withResync(ms: string | undefined): Promise<LinuxNet> {
