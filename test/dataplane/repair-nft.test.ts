@@ -8,7 +8,7 @@ import { hostRunner, runAll } from '../../src/dataplane/exec.js';
 import { nsName } from '../../src/dataplane/names.js';
 import type { PortSpec, SecurityGroupSpec } from '../../src/drivers/network/driver.js';
 import { dev } from '../../src/drivers/network/linux/names.js';
-import { resyncFromEnv } from '../../src/drivers/network/linux/repair.js';
+import { resyncFromEnv } from '../../src/core/resync.js';
 import { background, dataplaneSkipReason, instanceAndClient, makeLinuxNetwork, sh, type LinuxNet } from '../support/dataplane.js';
 import { ipOf, leg, net, port, rule } from '../support/network-specs.js';
 

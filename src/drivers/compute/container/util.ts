@@ -4,13 +4,6 @@ import { pidAlive, startTime } from './host.js';
 
 // Small host and file helpers of the container compute driver (procfs, cgroup files, console tails).
 
-/** The repair period from `STRATUS_RESYNC_MS` (milliseconds; 0 = off), else 10 s. */
-export function resyncFromEnv(): number {
-  const v = process.env.STRATUS_RESYNC_MS;
-  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
-  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 10_000;
-}
-
 export function shimAlive(s: { pid: number; startTime: string }): boolean {
   return pidAlive(s.pid) && startTime(s.pid) === s.startTime && !isZombie(s.pid);
 }
