@@ -8,15 +8,14 @@ import { join } from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import { hostRunner, ipBatch, runAll } from '../../src/dataplane/exec.js';
 import { nsName } from '../../src/dataplane/names.js';
-import { peerName, type PortSpec, type RuleSpec, type SecurityGroupSpec } from '../../src/drivers/network/driver.js';
+import { peerName, type PortSpec, type SecurityGroupSpec } from '../../src/drivers/network/driver.js';
 import { dev } from '../../src/drivers/network/linux/names.js';
 import { background, dataplaneSkipReason, makeLinuxNetwork, sh, type LinuxNet } from '../support/dataplane.js';
-import { ipOf, leg, net, port } from '../support/network-specs.js';
+import { ipOf, leg, net, port, rule } from '../support/network-specs.js';
 
 const skip = dataplaneSkipReason();
 
 const macOf = (i: number) => `fa:16:3e:00:01:${i.toString(16).padStart(2, '0')}`;
-const rule = (r: Partial<RuleSpec>): RuleSpec => ({ id: randomUUID(), direction: 'ingress', ethertype: 'IPv4', protocol: null, portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, ...r });
 
 describe('linux network driver: two tenants, a router each, a floating IP', { skip, timeout: 120_000 }, () => {
   let L: LinuxNet;

@@ -3,15 +3,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it, test } from 'node:test';
-import { hostRunner, ipBatch, runAll } from '../../src/dataplane/exec.js';
-import { nsName } from '../../src/dataplane/names.js';
-import { peerName, type PortSpec, type RuleSpec, type SecurityGroupSpec } from '../../src/drivers/network/driver.js';
+import type { PortSpec, SecurityGroupSpec } from '../../src/drivers/network/driver.js';
 import { dev } from '../../src/drivers/network/linux/names.js';
-import { background, dataplaneSkipReason, makeLinuxNetwork, sh, type LinuxNet } from '../support/dataplane.js';
-import { ipOf, leg, net, port } from '../support/network-specs.js';
+import { background, dataplaneSkipReason, instanceAndClient, makeLinuxNetwork, sh, type LinuxNet } from '../support/dataplane.js';
+import { ipOf, leg, net, port, rule } from '../support/network-specs.js';
 
 const skip = dataplaneSkipReason();
-const rule = (r: Partial<RuleSpec>): RuleSpec => ({ id: randomUUID(), direction: 'ingress', ethertype: 'IPv4', protocol: null, portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, ...r });
 
 describe('linux network driver: stateless security groups', { skip, timeout: 60_000 }, () => {
   let L: LinuxNet;
@@ -37,16 +34,7 @@ describe('linux network driver: stateless security groups', { skip, timeout: 60_
     await d.ensureRouter({ id: routerId, adminStateUp: true, interfaces: [leg(a, 1, 'fa:16:3e:00:03:01')], gateway: { ...leg(ext, 10, 'fa:16:3e:00:03:02'), enableSnat: true, nexthops: [] }, routes: [] });
     await d.mapFloatingIp({ id: randomUUID(), routerId, floatingIp: FIP, fixedIp: ipOf(a, 11), portId: vm.id, externalNetworkId: ext.id });
     // The instance: the port's peer in a namespace of its own; the client: a namespace on the external bridge.
-    vmNs = nsName(L.prefix, 't', 'slvm');
-    client = nsName(L.prefix, 't', 'slcl');
-    for (const n of [vmNs, client]) L.inventory.record({ kind: 'netns', key: n, note: 'test namespace' });
-    await runAll(hostRunner, [
-      { argv: ['ip', 'netns', 'add', vmNs] },
-      { argv: ['ip', 'netns', 'add', client] },
-      ipBatch(L.prefix, [`link set ${peerName(vm.id)} netns ${vmNs}`, `link add tslcl type veth peer name eth0 netns ${client}`, `link set tslcl master ${dev.bridge(ext.id)}`, 'link set tslcl up']),
-      ipBatch(vmNs, ['link set lo up', `link set ${peerName(vm.id)} name eth0`, 'link set eth0 up', `addr add ${ipOf(a, 11)}/24 dev eth0`, `route add default via ${ipOf(a, 1)}`]),
-      ipBatch(client, ['link set lo up', 'link set eth0 up', 'addr add 172.31.29.100/24 dev eth0']),
-    ]);
+    ({ vmNs, client } = await instanceAndClient(L, vm, { tag: 'sl', extBridge: dev.bridge(ext.id), vmIp: ipOf(a, 11), gatewayIp: ipOf(a, 1), clientIp: '172.31.29.100' }));
   });
   after(async () => {
     await L?.cleanup();

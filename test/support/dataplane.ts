@@ -3,11 +3,12 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupDataPlane, leftovers } from '../../src/dataplane/cleanup.js';
-import { hostRunner, inNetns } from '../../src/dataplane/exec.js';
+import { hostRunner, inNetns, ipBatch, runAll } from '../../src/dataplane/exec.js';
 import { Inventory } from '../../src/dataplane/inventory.js';
-import { cloudPrefix } from '../../src/dataplane/names.js';
+import { cloudPrefix, nsName } from '../../src/dataplane/names.js';
 import { probe, packagesOf } from '../../src/dataplane/probe.js';
 import { Underlay } from '../../src/dataplane/underlay.js';
+import { peerName, type PortSpec } from '../../src/drivers/network/driver.js';
 import { LinuxNetworkDriver } from '../../src/drivers/network/linux/index.js';
 
 /** Why privileged data-plane tests cannot run here, or undefined when they can. */
@@ -106,4 +107,25 @@ export async function background(ns: string, script: string): Promise<{ stop(): 
     },
     output: () => out,
   };
+}
+
+/**
+ * An instance and an outside client for floating-IP checks: port `vm`'s peer moved into a namespace of
+ * its own (`eth0` at `vmIp`/24, default route via `gatewayIp`) and a client namespace on the external
+ * bridge `extBridge` (`eth0` at `clientIp`/24). Namespaces are `t<tag>vm` and `t<tag>cl`, recorded in the
+ * inventory so `L.cleanup()` removes them.
+ */
+export async function instanceAndClient(L: LinuxNet, vm: PortSpec, o: { tag: string; extBridge: string; vmIp: string; gatewayIp: string; clientIp: string }): Promise<{ vmNs: string; client: string }> {
+  const vmNs = nsName(L.prefix, 't', `${o.tag}vm`);
+  const client = nsName(L.prefix, 't', `${o.tag}cl`);
+  const veth = `t${o.tag}cl`;
+  for (const n of [vmNs, client]) L.inventory.record({ kind: 'netns', key: n, note: 'test namespace' });
+  await runAll(hostRunner, [
+    { argv: ['ip', 'netns', 'add', vmNs] },
+    { argv: ['ip', 'netns', 'add', client] },
+    ipBatch(L.prefix, [`link set ${peerName(vm.id)} netns ${vmNs}`, `link add ${veth} type veth peer name eth0 netns ${client}`, `link set ${veth} master ${o.extBridge}`, `link set ${veth} up`]),
+    ipBatch(vmNs, ['link set lo up', `link set ${peerName(vm.id)} name eth0`, 'link set eth0 up', `addr add ${o.vmIp}/24 dev eth0`, `route add default via ${o.gatewayIp}`]),
+    ipBatch(client, ['link set lo up', 'link set eth0 up', `addr add ${o.clientIp}/24 dev eth0`]),
+  ]);
+  return { vmNs, client };
 }

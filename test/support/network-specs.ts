@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { NetworkSpec, PortSpec } from '../../src/drivers/network/driver.js';
+import type { NetworkSpec, PortSpec, RuleSpec } from '../../src/drivers/network/driver.js';
 
 /**
  * Network driver specs for the linux driver's suites: a one-subnet /24 network, its host
- * addresses, an instance port and a router/DHCP leg on it (fresh UUIDs each call).
+ * addresses, an instance port, a router/DHCP leg on it and a security-group rule (fresh UUIDs each call).
  */
 
 /** A network with one IPv4 subnet `cidr` (a /24, gateway .1): external = flat `public` without DHCP, else VXLAN with DHCP. */
@@ -47,3 +47,6 @@ export function port(n: NetworkSpec, host: number, mac: string, sgs: string[]): 
 
 /** A router interface, gateway or DHCP server leg at host `host`. */
 export const leg = (n: NetworkSpec, host: number, mac: string) => ({ portId: randomUUID(), networkId: n.id, macAddress: mac, fixedIps: fixedIps(n, host) });
+
+/** A security-group rule: IPv4 ingress from anywhere on any protocol, with `r` on top. */
+export const rule = (r: Partial<RuleSpec>): RuleSpec => ({ id: randomUUID(), direction: 'ingress', ethertype: 'IPv4', protocol: null, portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, ...r });

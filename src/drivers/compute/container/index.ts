@@ -13,6 +13,7 @@ import {
   type SnapshotData,
   type VolumeConnection,
 } from '../driver.js';
+import { resyncFromEnv } from '../../../core/resync.js';
 import { DriverContext, type ContainerComputeOptions } from './context.js';
 import { addVolume, removeCgroupParents, startInstance, stopInstance, teardownInstance, writeConfigDrive } from './lifecycle.js';
 import { CPU_PERIOD, limits } from './oci.js';
@@ -20,7 +21,7 @@ import { PortRepair } from './repair.js';
 import { ensureRootfs, growDisk, Images, snapshotRootfs } from './rootfs.js';
 import { dropV1Namespace, Runtime, V1_CONTROLLERS } from './runtime.js';
 import { FILES, type InstanceRecord } from './state.js';
-import { asDriverError, cpuTime, resyncFromEnv, sizeOf, tail } from './util.js';
+import { asDriverError, cpuTime, sizeOf, tail } from './util.js';
 import { readStats } from './stats.js';
 import { unloopVolume, unplugDevice } from './volumes.js';
 

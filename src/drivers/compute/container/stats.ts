@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { InstanceStats } from '../driver.js';
 import type { InstanceRecord } from './state.js';
-import { cpuTime } from './util.js';
+import { cgroupPaths, cpuTime } from './util.js';
 
 /**
  * Usage counters of a running container instance, read from the kernel without spawning
@@ -40,20 +40,7 @@ export function readStats(rec: InstanceRecord, pid: number): InstanceStats {
     // Receive: bytes packets errs drop fifo frame compressed multicast; then transmit: bytes packets …
     ports[port.portId] = { rxBytes: f[0] ?? 0, rxPackets: f[1] ?? 0, txBytes: f[8] ?? 0, txPackets: f[9] ?? 0 };
   }
-  return { cpuTimeNs: cpuTime(pid), memoryUsageBytes: memText ? Number(memText.trim()) || 0 : 0, disks, ports };
-}
-
-function cgroupPaths(pid: number): { blkio?: string; memory?: string; unified?: string } {
-  const out: { blkio?: string; memory?: string; unified?: string } = {};
-  for (const line of (readOr(`/proc/${pid}/cgroup`) ?? '').split('\n')) {
-    const [hier, ctrls, path] = line.split(':');
-    if (path === undefined) continue;
-    const list = ctrls?.split(',') ?? [];
-    if (list.includes('blkio')) out.blkio = path;
-    if (list.includes('memory')) out.memory = path;
-    if (hier === '0' && ctrls === '') out.unified = path;
-  }
-  return out;
+  return { cpuTimeNs: cpuTime(pid, cg), memoryUsageBytes: memText ? Number(memText.trim()) || 0 : 0, disks, ports };
 }
 
 function readOr(path: string): string | undefined {

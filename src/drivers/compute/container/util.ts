@@ -4,13 +4,6 @@ import { pidAlive, startTime } from './host.js';
 
 // Small host and file helpers of the container compute driver (procfs, cgroup files, console tails).
 
-/** The repair period from `STRATUS_RESYNC_MS` (milliseconds; 0 = off), else 10 s. */
-export function resyncFromEnv(): number {
-  const v = process.env.STRATUS_RESYNC_MS;
-  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
-  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 10_000;
-}
-
 export function shimAlive(s: { pid: number; startTime: string }): boolean {
   return pidAlive(s.pid) && startTime(s.pid) === s.startTime && !isZombie(s.pid);
 }
@@ -65,16 +58,41 @@ export function tail(path: string, max: number): string {
   }
 }
 
-/** CPU time of the container's cgroup (cpuacct v1, or cpu.stat on v2), nanoseconds. */
-export function cpuTime(pid: number): number {
+/** A process's cgroup paths (from `/proc/<pid>/cgroup`): per v1 controller, and the v2 unified one. */
+export interface CgroupPaths {
+  cpuacct?: string;
+  blkio?: string;
+  memory?: string;
+  unified?: string;
+}
+
+export function cgroupPaths(pid: number): CgroupPaths {
+  const out: CgroupPaths = {};
+  let text = '';
   try {
-    for (const line of readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
-      const [hier, ctrls, path] = line.split(':');
-      if (ctrls?.split(',').includes('cpuacct')) return Number(readFileSync(`/sys/fs/cgroup/cpuacct${path}/cpuacct.usage`, 'utf8').trim());
-      if (hier === '0' && ctrls === '' && existsSync(`/sys/fs/cgroup${path}/cpu.stat`)) {
-        const m = /usage_usec (\d+)/.exec(readFileSync(`/sys/fs/cgroup${path}/cpu.stat`, 'utf8'));
-        if (m) return Number(m[1]) * 1000;
-      }
+    text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    // gone
+  }
+  for (const line of text.split('\n')) {
+    const [hier, ctrls, path] = line.split(':');
+    if (path === undefined) continue;
+    const list = ctrls?.split(',') ?? [];
+    if (list.includes('cpuacct')) out.cpuacct ??= path;
+    if (list.includes('blkio')) out.blkio = path;
+    if (list.includes('memory')) out.memory = path;
+    if (hier === '0' && ctrls === '') out.unified = path;
+  }
+  return out;
+}
+
+/** CPU time of the container's cgroup (cpuacct v1, or cpu.stat on v2), nanoseconds; pass `cg` when already read. */
+export function cpuTime(pid: number, cg: CgroupPaths = cgroupPaths(pid)): number {
+  try {
+    if (cg.cpuacct !== undefined) return Number(readFileSync(`/sys/fs/cgroup/cpuacct${cg.cpuacct}/cpuacct.usage`, 'utf8').trim());
+    if (cg.unified !== undefined && existsSync(`/sys/fs/cgroup${cg.unified}/cpu.stat`)) {
+      const m = /usage_usec (\d+)/.exec(readFileSync(`/sys/fs/cgroup${cg.unified}/cpu.stat`, 'utf8'));
+      if (m) return Number(m[1]) * 1000;
     }
   } catch {
     // gone

@@ -16,7 +16,8 @@ import { DriverContext, type LinkInfo, type LinuxNetworkOptions } from './contex
 import { ALIAS } from './names.js';
 import { buildNetwork, deleteNetwork } from './networks.js';
 import { plugPort, unplugPort } from './ports.js';
-import { repair, resyncFromEnv } from './repair.js';
+import { resyncFromEnv } from '../../../core/resync.js';
+import { repair } from './repair.js';
 import { buildRouter, deleteRouter, mapFloatingIp, unmapFloatingIp } from './routers.js';
 import { convergeService } from './services.js';
 

@@ -91,15 +91,3 @@ async function repairRouterTable(c: DriverContext, id: string, done: string[]): 
   await convergeRouter(c, id);
   if (why) done.push(`router ${id}: ${why}`);
 }
-
-/**
- * The self-repair period from `STRATUS_RESYNC_MS` (milliseconds; 0 = off), else 10 s.
- * NOTE: read here rather than in the config because it is a test and tuning knob of the real
- * data plane only (the probe tests use 1 s); neither fake driver has anything to repair.
- */
-export function resyncFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const v = env.STRATUS_RESYNC_MS;
-  if (v === undefined || v.trim() === '') return 10_000;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 10_000;
-}
