@@ -1,6 +1,6 @@
 import { EventRecorder } from '../controllers/events.js';
 import { objectKey, splitKey } from '../controllers/informer.js';
-import { isConflict, isNotFound, R, updateWithRetry, type Controller, type ControllerContext } from '../controllers/objects.js';
+import { isConflict, isNotFound, R, spec, status, updateWithRetry, type Controller, type ControllerContext, type Json } from '../controllers/objects.js';
 import { WorkQueue } from '../controllers/queue.js';
 import { isNodeReady } from '../scheduler/predicates.js';
 import type { KubeObject } from '../types.js';
@@ -25,12 +25,7 @@ import {
 } from './binder.js';
 import { LOCAL_PATH_PROVISIONER, type LocalVolumes } from './local-path.js';
 
-type Json = Record<string, unknown>;
-
 const COMPONENT = 'persistentvolume-controller';
-
-const spec = (o: KubeObject): Json => (o.spec as Json | undefined) ?? {};
-const status = (o: KubeObject): Json => (o.status as Json | undefined) ?? {};
 
 /**
  * The PersistentVolume controller, with the local-path provisioner and the claim/volume
