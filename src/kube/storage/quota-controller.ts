@@ -5,7 +5,6 @@ import type { ResourceType } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { countedKinds, quotaTerms, quotaUsage, usedStatus } from './quota.js';
 
-
 /** Kinds with a shared informer here; quotas counting other kinds re-count every 10 s. */
 const WATCHED = [R.pods, R.services, R.persistentvolumeclaims, R.configmaps, R.secrets, R.resourcequotas];
 const RECOUNT_MS = 10_000;
