@@ -70,6 +70,8 @@ export interface KubeCluster {
   notes: string[];
   /** Stops one node agent (its node goes NotReady once its lease expires; its pods keep running). */
   stopNodeAgent(name: string): Promise<void>;
+  /** Resolves once the controllers have nothing queued or running (tests: "nothing happens" without a sleep). */
+  controllersIdle(): Promise<void>;
   /** Stops the agents, scheduler, controllers, the server and the store, in that order. */
   close(): Promise<void>;
 }
@@ -251,6 +253,7 @@ export async function startKubeCluster(opts: KubeClusterOptions): Promise<KubeCl
         localAgents.delete(name);
         await a.stop();
       },
+      controllersIdle: () => controllers.idle(),
       close: () => (closed ??= stopAll()),
     };
   } catch (e) {

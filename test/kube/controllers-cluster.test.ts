@@ -25,7 +25,7 @@ function deployment(name: string, replicas: number): KubeObject {
 }
 
 test('garbage collector: background cascade Deployment → ReplicaSets → Pods, foreground waits for dependents', async (t) => {
-  const { api } = await controllerCluster(t);
+  const { api, idle } = await controllerCluster(t);
   await api.create(R.deployments, 'default', deployment('bg', 2));
   await eventually(async () => ((await api.get(R.deployments, 'default', 'bg')).status as Json)?.availableReplicas === 2, 5000, 'bg available');
   await api.delete(R.deployments, 'default', 'bg', { propagationPolicy: 'Background' });
@@ -48,7 +48,7 @@ test('garbage collector: background cascade Deployment → ReplicaSets → Pods,
   await api.create(R.deployments, 'default', deployment('or', 1));
   await eventually(async () => ((await api.get(R.deployments, 'default', 'or')).status as Json)?.availableReplicas === 1, 5000, 'or available');
   await api.delete(R.deployments, 'default', 'or', { propagationPolicy: 'Orphan' });
-  await new Promise((r) => setTimeout(r, 150));
+  await idle();
   const orphans = (await api.list(R.replicasets, 'default')).items.filter((r) => r.metadata.name!.startsWith('or-'));
   assert.equal(orphans.length, 1);
   assert.equal(orphans[0]!.metadata.ownerReferences, undefined);
@@ -86,7 +86,7 @@ test('namespace deletion empties the namespace, then finalizes it', async (t) =>
 });
 
 test('service accounts: default in every namespace (recreated), one token Secret each', async (t) => {
-  const { api } = await controllerCluster(t, { nodes: 0, kubelet: false });
+  const { api, idle } = await controllerCluster(t, { nodes: 0, kubelet: false });
   await api.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
   const sa = await eventually(async () => (await exists(api, R.serviceaccounts, 'team', 'default')) && api.get(R.serviceaccounts, 'team', 'default'), 5000, 'default SA');
   const secret = await eventually(async () => (await api.list(R.secrets, 'team')).items.find((s) => s.type === 'kubernetes.io/service-account-token'), 5000, 'token secret');
@@ -97,7 +97,7 @@ test('service accounts: default in every namespace (recreated), one token Secret
   assert.ok(token.length >= 40);
   assert.equal(Buffer.from((secret.data as Json).namespace, 'base64').toString(), 'team');
   await eventually(async () => ((await api.get(R.serviceaccounts, 'team', 'default')).secrets as Json[] | undefined)?.[0]?.name === secret.metadata.name, 5000, 'SA lists its secret');
-  await new Promise((r) => setTimeout(r, 100));
+  await idle();
   assert.equal((await api.list(R.secrets, 'team')).items.length, 1, 'exactly one token');
   // Deleted: recreated with a new uid and a new token (the old one is collected).
   await api.delete(R.serviceaccounts, 'team', 'default');

@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeApi } from '../../src/kube/api.js';
 import { FakeClock } from '../../src/kube/controllers/clock.js';
-import { CRONJOBS } from '../../src/kube/controllers/cronjob.js';
-import { PDBS } from '../../src/kube/controllers/disruption.js';
 import { R } from '../../src/kube/controllers/objects.js';
 import { eventually, runPod } from '../../src/kube/controllers/testing.js';
 import { KubeError } from '../../src/kube/errors.js';
@@ -45,8 +43,8 @@ test('CronJob: runs at each scheduled time, Forbid skips while active, Replace r
   // */5 time to the next.
   const clock = new FakeClock(Date.now());
   const { api, idle } = await controllerCluster(t, { kubelet: false, controllers: { clock } });
-  await api.create(CRONJOBS, 'default', cronJob('forbid', { concurrencyPolicy: 'Forbid', timeZone: 'UTC' }));
-  await api.create(CRONJOBS, 'default', cronJob('replace', { concurrencyPolicy: 'Replace', timeZone: 'UTC', successfulJobsHistoryLimit: 1 }));
+  await api.create(R.cronjobs, 'default', cronJob('forbid', { concurrencyPolicy: 'Forbid', timeZone: 'UTC' }));
+  await api.create(R.cronjobs, 'default', cronJob('replace', { concurrencyPolicy: 'Replace', timeZone: 'UTC', successfulJobsHistoryLimit: 1 }));
   await idle();
   assert.deepEqual(await jobNames(api, 'forbid-'), [], 'nothing before the first scheduled time');
 
@@ -55,7 +53,7 @@ test('CronJob: runs at each scheduled time, Forbid skips while active, Replace r
   await eventually(async () => (await jobNames(api, 'forbid-')).join() === `forbid-${first}`, 5000, 'first forbid run');
   await eventually(async () => (await jobNames(api, 'replace-')).join() === `replace-${first}`, 5000, 'first replace run');
   const cj = await eventually(async () => {
-    const c = await api.get(CRONJOBS, 'default', 'forbid');
+    const c = await api.get(R.cronjobs, 'default', 'forbid');
     return ((c.status as Json).active ?? []).length === 1 ? c : undefined;
   }, 5000, 'active');
   assert.equal((cj.status as Json).lastScheduleTime, new Date(first * MINUTE).toISOString().replace('.000Z', 'Z'));
@@ -74,7 +72,7 @@ test('CronJob: runs at each scheduled time, Forbid skips while active, Replace r
   await idle();
   await finishJob(api, `forbid-${first}`, 'Complete');
   const late = await eventually(async () => {
-    const c = (await api.get(CRONJOBS, 'default', 'forbid')).status as Json;
+    const c = (await api.get(R.cronjobs, 'default', 'forbid')).status as Json;
     return c.active?.length === 1 && c.active[0].name === `forbid-${second}` ? c : undefined;
   }, 5000, 'the skipped run starts');
   assert.ok(late.lastSuccessfulTime);
@@ -93,11 +91,11 @@ test('CronJob: runs at each scheduled time, Forbid skips while active, Replace r
   // startingDeadlineSeconds: a run missed by more than the deadline is skipped.
   await idle();
   await finishJob(api, `forbid-${third}`, 'Complete');
-  await api.patch(CRONJOBS, 'default', 'forbid', 'merge', { spec: { suspend: true, startingDeadlineSeconds: 30 } });
+  await api.patch(R.cronjobs, 'default', 'forbid', 'merge', { spec: { suspend: true, startingDeadlineSeconds: 30 } });
   await idle();
   clock.advance(5 * MINUTE + 45_000);
   await idle();
-  await api.patch(CRONJOBS, 'default', 'forbid', 'merge', { spec: { suspend: false } });
+  await api.patch(R.cronjobs, 'default', 'forbid', 'merge', { spec: { suspend: false } });
   await idle();
   assert.ok(!(await jobNames(api, 'forbid-')).includes(`forbid-${third + 5}`), 'too late to start');
   // One failed run (failedJobsHistoryLimit 1) and two successes (limit 3) are kept.
@@ -111,7 +109,7 @@ test('CronJob validation: schedule, time zone, policy, name length; defaults', a
   const { api } = await controllerCluster(t, { kubelet: false, nodes: 0 });
   const invalid = async (body: KubeObject) => {
     try {
-      await api.create(CRONJOBS, 'default', body);
+      await api.create(R.cronjobs, 'default', body);
     } catch (err) {
       assert.ok(err instanceof KubeError && err.code === 422, String(err));
       return err.message;
@@ -123,7 +121,7 @@ test('CronJob validation: schedule, time zone, policy, name length; defaults', a
   assert.equal(await invalid(cronJob('a', { timeZone: 'Local' })), 'CronJob "a" is invalid: spec.timeZone: Invalid value: "Local": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones');
   assert.equal(await invalid(cronJob('a', { concurrencyPolicy: 'Sometimes' })), 'CronJob "a" is invalid: spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"');
   assert.match(await invalid(cronJob('x'.repeat(53))), /metadata\.name: Invalid value: "x+": must be no more than 52 characters/);
-  const ok = await api.create(CRONJOBS, 'default', cronJob('ok', { schedule: '@hourly', timeZone: 'Europe/Paris' }));
+  const ok = await api.create(R.cronjobs, 'default', cronJob('ok', { schedule: '@hourly', timeZone: 'Europe/Paris' }));
   const s = ok.spec as Json;
   assert.deepEqual([s.concurrencyPolicy, s.suspend, s.successfulJobsHistoryLimit, s.failedJobsHistoryLimit], ['Allow', false, 3, 1]);
   assert.equal(s.jobTemplate.spec.template.spec.terminationGracePeriodSeconds, 30);
@@ -138,8 +136,8 @@ test('PodDisruptionBudget: status from minAvailable/maxUnavailable, eviction dec
     metadata: { name: 'web' },
     spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
   });
-  await api.create(PDBS, 'default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { maxUnavailable: '34%', selector: { matchLabels: { app: 'web' } } } });
-  const pdbStatus = async () => (await api.get(PDBS, 'default', 'web')).status as Json;
+  await api.create(R.poddisruptionbudgets, 'default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { maxUnavailable: '34%', selector: { matchLabels: { app: 'web' } } } });
+  const pdbStatus = async () => (await api.get(R.poddisruptionbudgets, 'default', 'web')).status as Json;
   const st = await eventually(async () => {
     const s = await pdbStatus();
     return s.currentHealthy === 3 && s.observedGeneration === 1 ? s : undefined;
@@ -176,7 +174,7 @@ test('PodDisruptionBudget: status from minAvailable/maxUnavailable, eviction dec
 
   // A spec change is observed (generation 2) before evictions use the budget again.
   await runPod(api, pods[1]!, true);
-  await api.patch(PDBS, 'default', 'web', 'merge', { spec: { maxUnavailable: null, minAvailable: 1 } });
+  await api.patch(R.poddisruptionbudgets, 'default', 'web', 'merge', { spec: { maxUnavailable: null, minAvailable: 1 } });
   const allowed = await eventually(async () => {
     const s = await pdbStatus();
     return s.observedGeneration === 2 && s.disruptionsAllowed > 0 ? s : undefined;
@@ -184,20 +182,20 @@ test('PodDisruptionBudget: status from minAvailable/maxUnavailable, eviction dec
   assert.equal(allowed.desiredHealthy, 1);
   // Allowed: the budget is decremented and the pod recorded until the controller sees it go.
   await evict(pods[1]!);
-  const after = (await api.get(PDBS, 'default', 'web')).status as Json;
+  const after = (await api.get(R.poddisruptionbudgets, 'default', 'web')).status as Json;
   assert.equal(after.disruptionsAllowed, allowed.disruptionsAllowed - 1, JSON.stringify(after));
   assert.ok(after.disruptedPods?.[pods[1]!.metadata.name!] || after.disruptedPods === undefined, JSON.stringify(after));
   await eventually(async () => (await pdbStatus()).disruptedPods === undefined, 5000, 'disruptedPods cleared once the pod is gone');
 
   // Two budgets over the same pods: eviction is unsupported (500), as upstream.
-  await api.create(PDBS, 'default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web2' }, spec: { minAvailable: 0, selector: {} } });
+  await api.create(R.poddisruptionbudgets, 'default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web2' }, spec: { minAvailable: 0, selector: {} } });
   await assert.rejects(evict(pods[2]!), (err: KubeError) => err.code === 500 && /more than one PodDisruptionBudget/.test(err.message));
 
   // Pods without a scalable controller fail a percentage budget's sync.
   await api.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lone', labels: { lone: 'yes' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
-  await api.create(PDBS, 'default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'lone' }, spec: { minAvailable: '50%', selector: { matchLabels: { lone: 'yes' } } } });
+  await api.create(R.poddisruptionbudgets, 'default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'lone' }, spec: { minAvailable: '50%', selector: { matchLabels: { lone: 'yes' } } } });
   const failed = await eventually(async () => {
-    const s = (await api.get(PDBS, 'default', 'lone')).status as Json;
+    const s = (await api.get(R.poddisruptionbudgets, 'default', 'lone')).status as Json;
     return s.conditions?.[0]?.reason === 'SyncFailed' ? s : undefined;
   }, 5000, 'SyncFailed');
   assert.equal(failed.conditions[0].message, 'found no controllers for pod "lone"');
@@ -205,7 +203,7 @@ test('PodDisruptionBudget: status from minAvailable/maxUnavailable, eviction dec
 
   // Validation.
   await assert.rejects(
-    api.create(PDBS, 'default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'bad' }, spec: { minAvailable: '120%', maxUnavailable: 1 } }),
+    api.create(R.poddisruptionbudgets, 'default', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'bad' }, spec: { minAvailable: '120%', maxUnavailable: 1 } }),
     (err: KubeError) => err.code === 422 && /minAvailable and maxUnavailable cannot be both set/.test(err.message) && /spec\.minAvailable: Invalid value: "120%": must not be greater than 100%/.test(err.message),
   );
 });

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { KubeApi } from '../../src/kube/api.js';
 import { R } from '../../src/kube/controllers/objects.js';
-import { PVCS } from '../../src/kube/controllers/statefulset-pods.js';
 import { eventually, runPod } from '../../src/kube/controllers/testing.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import { controllerCluster } from '../support/kube-controllers.js';
@@ -82,9 +81,9 @@ test('StatefulSet OrderedReady: one member at a time, each Ready before the next
   assert.equal(pod.metadata.labels!['statefulset.kubernetes.io/pod-name'], 'web-1');
   assert.equal(pod.metadata.labels!['apps.kubernetes.io/pod-index'], '1');
   assert.match(pod.metadata.labels!['controller-revision-hash']!, /^web-[a-z0-9]+$/);
-  const claims = (await api.list(PVCS, 'default')).items.map((c) => c.metadata.name).sort();
+  const claims = (await api.list(R.persistentvolumeclaims, 'default')).items.map((c) => c.metadata.name).sort();
   assert.deepEqual(claims, ['www-web-0', 'www-web-1', 'www-web-2']);
-  const claimObj = await api.get(PVCS, 'default', 'www-web-0');
+  const claimObj = await api.get(R.persistentvolumeclaims, 'default', 'www-web-0');
   assert.deepEqual(claimObj.metadata.labels, { app: 'web' });
   assert.equal(claimObj.metadata.ownerReferences, undefined, 'Retain: claims outlive the set');
   assert.equal(st.replicas, 3);
@@ -159,7 +158,7 @@ test('StatefulSet Parallel creates all members at once; partition keeps low ordi
   for (const n of ['par-0', 'par-1', 'par-2']) await runPod(api, await api.get(R.pods, 'default', n));
   kubelet!.ready = true;
   await eventually(async () => (await stsStatus(api, 'par')).readyReplicas === 3, 5000, '3 ready');
-  const claimObj = await api.get(PVCS, 'default', 'data-par-0');
+  const claimObj = await api.get(R.persistentvolumeclaims, 'default', 'data-par-0');
   assert.equal(claimObj.metadata.ownerReferences?.[0]?.kind, 'StatefulSet');
   await api.patch(R.statefulsets, 'default', 'par', 'strategic', { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } });
   const st = await eventually(async () => {
@@ -189,10 +188,10 @@ test('StatefulSet Parallel creates all members at once; partition keeps low ordi
 
   // Scale to 1: the condemned members' claims go with their pods.
   await api.patch(R.statefulsets, 'default', 'par', 'merge', { spec: { replicas: 1 } });
-  await eventually(async () => (await api.list(PVCS, 'default')).items.map((c) => c.metadata.name).join() === 'data-par-0', 5000, 'claims of par-1, par-2 deleted');
+  await eventually(async () => (await api.list(R.persistentvolumeclaims, 'default')).items.map((c) => c.metadata.name).join() === 'data-par-0', 5000, 'claims of par-1, par-2 deleted');
   // Deleting the set deletes the remaining claim (whenDeleted=Delete).
   await api.delete(R.statefulsets, 'default', 'par');
-  await eventually(async () => (await api.list(PVCS, 'default')).items.length === 0, 5000, 'claims deleted with the set');
+  await eventually(async () => (await api.list(R.persistentvolumeclaims, 'default')).items.length === 0, 5000, 'claims deleted with the set');
 });
 
 test('StatefulSet validation: policies, partition, claim template names, immutable spec fields', async (t) => {

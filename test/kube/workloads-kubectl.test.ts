@@ -145,7 +145,7 @@ test('kubectl: StatefulSet, CronJob and PodDisruptionBudget flows', { timeout: 1
     await k.ok(['patch', 'cronjob', 'tick', '-p', '{"spec":{"suspend":true}}']);
     await eventually(async () => (await k.ok(['get', 'cj', 'tick', '--no-headers'])).includes(' True '), 5000, 'SUSPEND True');
     clock.advance(3 * 60_000);
-    await new Promise((r) => setTimeout(r, 300));
+    await k.cluster.controllersIdle();
     assert.deepEqual((await api.list(R.jobs, 'default')).items.filter((j) => j.metadata.name!.startsWith('tick-')).map((j) => j.metadata.name), [jobName]);
 
     await k.ok(['create', 'job', 'by-hand', '--from=cronjob/tick']);

@@ -3,10 +3,9 @@ import { systemClock, type Clock } from './clock.js';
 import { mostRecent, nextAfter, parseSchedule, validTimeZone, wallClock, type CronSchedule } from '../../core/cron.js';
 import { EventRecorder } from './events.js';
 import { objectKey, splitKey } from './informer.js';
-import { conditions, controllerRef, deleteIfExists, isConflict, jsonEqual, num, ownerRefTo, R, resource, spec, status, updateWithRetry, type Controller, type ControllerContext, type Json } from './objects.js';
+import { conditions, controllerRef, deleteIfExists, isConflict, jsonEqual, num, ownerRefTo, R, spec, status, updateWithRetry, type Controller, type ControllerContext, type Json } from './objects.js';
 import { WorkQueue } from './queue.js';
 
-export const CRONJOBS = resource('batch', 'cronjobs');
 export const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 /** Upstream gives up counting after this many missed start times and says so in an event. */
 const TOO_MANY_MISSED = 100;
@@ -27,7 +26,7 @@ const TOO_MANY_MISSED = 100;
  * The clock is injectable: a fake clock's jumps make every CronJob be looked at again.
  */
 export function cronJobController(ctx: ControllerContext, clock: Clock = systemClock): Controller {
-  const cjInf = ctx.informers.for(CRONJOBS);
+  const cjInf = ctx.informers.for(R.cronjobs);
   const jobInf = ctx.informers.for(R.jobs);
   const recorder = new EventRecorder(ctx.api, 'cronjob-controller', ctx.log);
   const queue = new WorkQueue('cronjob', sync, ctx.log);
@@ -74,7 +73,7 @@ export function cronJobController(ctx: ControllerContext, clock: Clock = systemC
     st.active = active;
     if (active.length === 0) delete st.active;
     if (jsonEqual(st, status(cj))) return;
-    await updateWithRetry(ctx.api, CRONJOBS, namespace, name, (cur) => (cur.metadata.uid === cj.metadata.uid ? { ...cur, status: st } : undefined), 'status');
+    await updateWithRetry(ctx.api, R.cronjobs, namespace, name, (cur) => (cur.metadata.uid === cj.metadata.uid ? { ...cur, status: st } : undefined), 'status');
   }
 
   /** Runs the due schedule, if any; returns the new active list when it changed. */

@@ -1,11 +1,10 @@
 import { kubeTime, type KubeObject } from '../types.js';
 import { objectKey, splitKey } from './informer.js';
-import { condition, controllerRef, jsonEqual, num, R, resource, selectorMatches, setCondition, spec, status, updateWithRetry, type Condition, type Controller, type ControllerContext, type Json } from './objects.js';
+import { condition, controllerRef, jsonEqual, num, R, selectorMatches, setCondition, spec, status, updateWithRetry, type Condition, type Controller, type ControllerContext, type Json } from './objects.js';
 import { isPodReady } from './pods.js';
 import { WorkQueue } from './queue.js';
 import { intOrPercent } from './rollout.js';
 
-export const PDBS = resource('policy', 'poddisruptionbudgets');
 /** An eviction the controller has not seen carried out is forgotten after this long (upstream's DeletionTimeout). */
 export const DISRUPTION_TIMEOUT_MS = 2 * 60_000;
 
@@ -24,7 +23,7 @@ export const DISRUPTION_TIMEOUT_MS = 2 * 60_000;
  *   deleted or gone, or after two minutes.
  */
 export function disruptionController(ctx: ControllerContext): Controller {
-  const pdbInf = ctx.informers.for(PDBS);
+  const pdbInf = ctx.informers.for(R.poddisruptionbudgets);
   const podInf = ctx.informers.for(R.pods);
   const rsInf = ctx.informers.for(R.replicasets);
   const deployInf = ctx.informers.for(R.deployments);
@@ -126,7 +125,7 @@ export function disruptionController(ctx: ControllerContext): Controller {
     if (Object.keys(disrupted).length) next.disruptedPods = disrupted;
     else delete next.disruptedPods;
     if (jsonEqual(next, st)) return;
-    await updateWithRetry(ctx.api, PDBS, namespace, name, (cur) => (cur.metadata.uid === pdb.metadata.uid ? { ...cur, status: next } : undefined), 'status');
+    await updateWithRetry(ctx.api, R.poddisruptionbudgets, namespace, name, (cur) => (cur.metadata.uid === pdb.metadata.uid ? { ...cur, status: next } : undefined), 'status');
   }
 
   return {

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../types.js';
-import { num, ownerRefTo, resource, spec, type Json } from './objects.js';
+import { num, ownerRefTo, spec, type Json } from './objects.js';
 import { isPodReady, podPhase } from './pods.js';
 import { REVISION_HASH } from './revisions.js';
 
@@ -7,7 +7,6 @@ import { REVISION_HASH } from './revisions.js';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
-export const PVCS = resource('', 'persistentvolumeclaims');
 
 /** The ordinal of `<set>-<n>`, or undefined when `pod` is not named as a member of `set`. */
 export function ordinalOf(setName: string, pod: KubeObject): number | undefined {

@@ -6,7 +6,7 @@ import { isPodAvailable, msUntilAvailable } from './pods.js';
 import { WorkQueue } from './queue.js';
 import { syncRevisions } from './revisions.js';
 import { intOrPercent } from './rollout.js';
-import { claimName, claimTemplates, isFinished, isRunningAndReady, memberClaim, memberPod, ordinalOf, ordinalStart, PVCS, retention, revisionOf, revisionTemplate } from './statefulset-pods.js';
+import { claimName, claimTemplates, isFinished, isRunningAndReady, memberClaim, memberPod, ordinalOf, ordinalStart, retention, revisionOf, revisionTemplate } from './statefulset-pods.js';
 
 /**
  * StatefulSet controller: pods `<set>-<ordinal>` for ordinals [start, start+replicas), each
@@ -33,7 +33,7 @@ export function statefulSetController(ctx: ControllerContext): Controller {
   const stsInf = ctx.informers.for(R.statefulsets);
   const podInf = ctx.informers.for(R.pods);
   const crInf = ctx.informers.for(R.controllerrevisions);
-  const pvcInf = ctx.informers.for(PVCS);
+  const pvcInf = ctx.informers.for(R.persistentvolumeclaims);
   const recorder = new EventRecorder(ctx.api, 'statefulset-controller', ctx.log);
   const queue = new WorkQueue('statefulset', sync, ctx.log);
   const all = () => stsInf.list().forEach((s) => queue.add(objectKey(s)));
@@ -140,7 +140,7 @@ export function statefulSetController(ctx: ControllerContext): Controller {
       const claimBody = memberClaim(set, tmpl, ordinal);
       if (pvcInf.get(ns, claimBody.metadata.name!)) continue;
       try {
-        await ctx.api.create(PVCS, ns, claimBody);
+        await ctx.api.create(R.persistentvolumeclaims, ns, claimBody);
         recorder.normal(set, 'SuccessfulCreate', `create Claim ${claimBody.metadata.name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`);
       } catch (err) {
         if (isConflict(err)) continue;
@@ -179,7 +179,7 @@ export function statefulSetController(ctx: ControllerContext): Controller {
       if (!claimObj || claimObj.metadata.ownerReferences?.some((r) => r.uid === pod.metadata.uid)) continue;
       // The set's reference goes (else the collector would only drop the pod's once it is gone).
       const refs = [...(claimObj.metadata.ownerReferences ?? []).filter((r) => r.uid !== set.metadata.uid), { ...ownerRefTo(pod), controller: false }];
-      await ctx.api.patch(PVCS, claimObj.metadata.namespace, claimObj.metadata.name!, 'merge', { metadata: { ownerReferences: refs } }).catch((err: Error) => {
+      await ctx.api.patch(R.persistentvolumeclaims, claimObj.metadata.namespace, claimObj.metadata.name!, 'merge', { metadata: { ownerReferences: refs } }).catch((err: Error) => {
         if (!isNotFound(err)) throw err;
       });
     }

@@ -9,7 +9,6 @@ import { podRequests, type ResourceList } from './quantity.js';
 import { pickNode } from './score.js';
 import { claimsPreFilter, claimsToSelect, volumeFilter, type VolumeCaches } from '../storage/scheduling.js';
 import { SELECTED_NODE_ANNOTATION } from '../storage/binder.js';
-import { resource } from '../controllers/objects.js';
 
 type Json = Record<string, unknown>;
 
@@ -39,9 +38,9 @@ export function startScheduler(api: KubeApi, opts: SchedulerOptions = {}): { sto
   const nodeInf = informers.for(R.nodes);
   const nsInf = informers.for(R.namespaces);
   // Volume binding (../storage/scheduling.ts): claims, volumes and classes.
-  const pvcInf = informers.for(resource('', 'persistentvolumeclaims'));
-  const pvInf = informers.for(resource('', 'persistentvolumes'));
-  const scInf = informers.for(resource('storage.k8s.io', 'storageclasses'));
+  const pvcInf = informers.for(R.persistentvolumeclaims);
+  const pvInf = informers.for(R.persistentvolumes);
+  const scInf = informers.for(R.storageclasses);
   const volumes: VolumeCaches = {
     claim: (ns, name) => pvcInf.get(ns, name),
     volume: (name) => pvInf.get(undefined, name),

@@ -1,6 +1,6 @@
 import { EventRecorder } from '../controllers/events.js';
 import { objectKey, splitKey } from '../controllers/informer.js';
-import { isConflict, isNotFound, R, resource, updateWithRetry, type Controller, type ControllerContext } from '../controllers/objects.js';
+import { isConflict, isNotFound, R, spec, status, updateWithRetry, type Controller, type ControllerContext, type Json } from '../controllers/objects.js';
 import { WorkQueue } from '../controllers/queue.js';
 import { isNodeReady } from '../scheduler/predicates.js';
 import type { KubeObject } from '../types.js';
@@ -25,15 +25,7 @@ import {
 } from './binder.js';
 import { LOCAL_PATH_PROVISIONER, type LocalVolumes } from './local-path.js';
 
-type Json = Record<string, unknown>;
-
-export const PVS = resource('', 'persistentvolumes');
-export const PVCS = resource('', 'persistentvolumeclaims');
-export const CLASSES = resource('storage.k8s.io', 'storageclasses');
 const COMPONENT = 'persistentvolume-controller';
-
-const spec = (o: KubeObject): Json => (o.spec as Json | undefined) ?? {};
-const status = (o: KubeObject): Json => (o.status as Json | undefined) ?? {};
 
 /**
  * The PersistentVolume controller, with the local-path provisioner and the claim/volume
@@ -57,9 +49,9 @@ const status = (o: KubeObject): Json => (o.status as Json | undefined) ?? {};
  *   default class `standard` (WaitForFirstConsumer, Delete) is created.
  */
 export function persistentVolumeController(ctx: ControllerContext, storage: LocalVolumes | undefined): Controller {
-  const pvcInf = ctx.informers.for(PVCS);
-  const pvInf = ctx.informers.for(PVS);
-  const scInf = ctx.informers.for(CLASSES);
+  const pvcInf = ctx.informers.for(R.persistentvolumeclaims);
+  const pvInf = ctx.informers.for(R.persistentvolumes);
+  const scInf = ctx.informers.for(R.storageclasses);
   const podInf = ctx.informers.for(R.pods);
   const nodeInf = ctx.informers.for(R.nodes);
   const recorder = new EventRecorder(ctx.api, COMPONENT, ctx.log);
@@ -86,7 +78,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
   });
 
   async function patchClaimStatus(pvc: KubeObject, next: Json): Promise<void> {
-    await updateWithRetry(ctx.api, PVCS, pvc.metadata.namespace, pvc.metadata.name!, (cur) => {
+    await updateWithRetry(ctx.api, R.persistentvolumeclaims, pvc.metadata.namespace, pvc.metadata.name!, (cur) => {
       if (cur.metadata.uid !== pvc.metadata.uid) return undefined;
       const merged = { ...status(cur), ...next };
       if (JSON.stringify(merged) === JSON.stringify(status(cur))) return undefined;
@@ -95,7 +87,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
   }
 
   async function setVolumePhase(pv: KubeObject, phase: string, message?: string, reason?: string): Promise<void> {
-    await updateWithRetry(ctx.api, PVS, undefined, pv.metadata.name!, (cur) => {
+    await updateWithRetry(ctx.api, R.persistentvolumes, undefined, pv.metadata.name!, (cur) => {
       const st = status(cur);
       if (st.phase === phase && st.message === message) return undefined;
       const next: Json = { ...st, phase, lastPhaseTransitionTime: st.phase === phase ? st.lastPhaseTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
@@ -107,7 +99,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
     }, 'status');
   }
 
-  async function removeFinalizer(res: typeof PVS, o: KubeObject, f: string): Promise<void> {
+  async function removeFinalizer(res: typeof R.persistentvolumes, o: KubeObject, f: string): Promise<void> {
     await updateWithRetry(ctx.api, res, o.metadata.namespace, o.metadata.name!, (cur) => {
       if (cur.metadata.uid !== o.metadata.uid || !(cur.metadata.finalizers ?? []).includes(f)) return undefined;
       return { ...cur, metadata: { ...cur.metadata, finalizers: cur.metadata.finalizers!.filter((x) => x !== f) } };
@@ -122,7 +114,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
     if (!pvc) return;
     if (pvc.metadata.deletionTimestamp) {
       const inUse = podInf.list(namespace).some((p) => podHoldsClaims(p) && podClaimNames(p).includes(name));
-      if (!inUse && (pvc.metadata.finalizers ?? []).includes(PVC_PROTECTION)) await removeFinalizer(PVCS, pvc, PVC_PROTECTION);
+      if (!inUse && (pvc.metadata.finalizers ?? []).includes(PVC_PROTECTION)) await removeFinalizer(R.persistentvolumeclaims, pvc, PVC_PROTECTION);
       return;
     }
     const volumeName = spec(pvc).volumeName;
@@ -204,7 +196,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
       },
     };
     try {
-      await ctx.api.create(PVS, undefined, body);
+      await ctx.api.create(R.persistentvolumes, undefined, body);
     } catch (err) {
       if (!isConflict(err)) throw err;
     }
@@ -213,7 +205,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
 
   async function bind(pvc: KubeObject, pv: KubeObject): Promise<void> {
     const ref = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid, resourceVersion: pvc.metadata.resourceVersion };
-    const bound = await updateWithRetry(ctx.api, PVS, undefined, pv.metadata.name!, (cur) => {
+    const bound = await updateWithRetry(ctx.api, R.persistentvolumes, undefined, pv.metadata.name!, (cur) => {
       const have = claimRefOf(cur);
       if (have && !volumeClaimedBy(cur, pvc)) return undefined;
       if (have?.uid === pvc.metadata.uid) return undefined;
@@ -227,7 +219,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
   async function finishBinding(pvc: KubeObject, pv: KubeObject): Promise<void> {
     if (status(pv).phase !== 'Bound') await setVolumePhase(pv, 'Bound');
     const provisioner = pv.metadata.annotations?.[PROVISIONED_BY_ANNOTATION];
-    const updated = await updateWithRetry(ctx.api, PVCS, pvc.metadata.namespace, pvc.metadata.name!, (cur) => {
+    const updated = await updateWithRetry(ctx.api, R.persistentvolumeclaims, pvc.metadata.namespace, pvc.metadata.name!, (cur) => {
       if (cur.metadata.uid !== pvc.metadata.uid) return undefined;
       const annotations: Record<string, string> = { ...cur.metadata.annotations, [BIND_COMPLETED_ANNOTATION]: 'yes' };
       if (!spec(cur).volumeName) annotations[BOUND_BY_CONTROLLER_ANNOTATION] = 'yes';
@@ -241,7 +233,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
     let vol = pv;
     if (provisioner === LOCAL_PATH_PROVISIONER && wanted > capacityBytes(pv)) {
       const request = ((spec(updated).resources as Json | undefined)?.requests as Json | undefined)?.storage;
-      vol = (await updateWithRetry(ctx.api, PVS, undefined, pv.metadata.name!, (cur) => ({ ...cur, spec: { ...spec(cur), capacity: { storage: request } } }))) ?? pv;
+      vol = (await updateWithRetry(ctx.api, R.persistentvolumes, undefined, pv.metadata.name!, (cur) => ({ ...cur, spec: { ...spec(cur), capacity: { storage: request } } }))) ?? pv;
     }
     const pvs = spec(vol);
     const wasBound = status(updated).phase === 'Bound';
@@ -254,7 +246,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
     if (!pv) return;
     const phase = status(pv).phase;
     if (pv.metadata.deletionTimestamp) {
-      if (phase !== 'Bound' && (pv.metadata.finalizers ?? []).includes(PV_PROTECTION)) await removeFinalizer(PVS, pv, PV_PROTECTION);
+      if (phase !== 'Bound' && (pv.metadata.finalizers ?? []).includes(PV_PROTECTION)) await removeFinalizer(R.persistentvolumes, pv, PV_PROTECTION);
       return;
     }
     const ref = claimRefOf(pv);
@@ -272,7 +264,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
         claims.add(objectKey(pvc));
       } else if (pv.metadata.annotations?.[BOUND_BY_CONTROLLER_ANNOTATION] === 'yes') {
         // The claim took another volume: give this one back.
-        await updateWithRetry(ctx.api, PVS, undefined, name, (cur) => {
+        await updateWithRetry(ctx.api, R.persistentvolumes, undefined, name, (cur) => {
           const s = { ...spec(cur) };
           delete s.claimRef;
           return { ...cur, spec: s };
@@ -315,7 +307,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
       return;
     }
     ctx.log(`persistentvolume-controller: volume ${pv.metadata.name} deleted with ${hostPath}`);
-    await ctx.api.delete(PVS, undefined, pv.metadata.name!).catch((err) => {
+    await ctx.api.delete(R.persistentvolumes, undefined, pv.metadata.name!).catch((err) => {
       if (!isNotFound(err)) throw err;
     });
   }
@@ -331,7 +323,7 @@ export function persistentVolumeController(ctx: ControllerContext, storage: Loca
       volumeBindingMode: 'WaitForFirstConsumer',
       allowVolumeExpansion: true,
     };
-    await ctx.api.create(CLASSES, undefined, body).catch((err) => {
+    await ctx.api.create(R.storageclasses, undefined, body).catch((err) => {
       if (!isConflict(err)) ctx.log(`persistentvolume-controller: cannot create the default StorageClass: ${(err as Error).message}`);
     });
   }

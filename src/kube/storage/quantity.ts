@@ -8,12 +8,9 @@ import { parseQuantity } from '../scheduler/quantity.js';
 
 export { parseQuantity };
 
-const QUANTITY = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
-
-/** Upstream's message for a malformed quantity; undefined when `v` is a valid one. */
+/** Upstream's message for a malformed quantity (one {@link parseQuantity} refuses); undefined when `v` is a valid one. */
 export function quantityError(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return undefined;
-  if (typeof v === 'string' && QUANTITY.test(v.trim())) return undefined;
+  if (parseQuantity(v) !== undefined) return undefined;
   return "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 }
 

@@ -1,14 +1,12 @@
 import { objectKey, splitKey, type Informer } from '../controllers/informer.js';
-import { isNotFound, R, resource, updateWithRetry, type Controller, type ControllerContext } from '../controllers/objects.js';
+import { isNotFound, R, updateWithRetry, type Controller, type ControllerContext } from '../controllers/objects.js';
 import { WorkQueue } from '../controllers/queue.js';
 import type { ResourceType } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { countedKinds, quotaTerms, quotaUsage, usedStatus } from './quota.js';
 
-export const QUOTAS = resource('', 'resourcequotas');
-
 /** Kinds with a shared informer here; quotas counting other kinds re-count every 10 s. */
-const WATCHED = [R.pods, R.services, resource('', 'persistentvolumeclaims'), resource('', 'configmaps'), R.secrets, QUOTAS];
+const WATCHED = [R.pods, R.services, R.persistentvolumeclaims, R.configmaps, R.secrets, R.resourcequotas];
 const RECOUNT_MS = 10_000;
 
 /**
@@ -18,12 +16,12 @@ const RECOUNT_MS = 10_000;
  */
 export function resourceQuotaController(ctx: ControllerContext): Controller {
   const informers = new Map<ResourceType, Informer>(WATCHED.map((r) => [r, ctx.informers.for(r)]));
-  const quotaInf = informers.get(QUOTAS)!;
+  const quotaInf = informers.get(R.resourcequotas)!;
   const queue = new WorkQueue('resourcequota', sync, ctx.log);
 
   for (const [res, inf] of informers) {
     inf.addHandler((type, o) => {
-      if (res === QUOTAS) {
+      if (res === R.resourcequotas) {
         if (type !== 'DELETED') queue.add(objectKey(o));
         return;
       }
@@ -50,7 +48,7 @@ export function resourceQuotaController(ctx: ControllerContext): Controller {
     const hard = Object.fromEntries(Object.entries(quotaTerms(quota).hard).map(([k, v]) => [k, String(v)]));
     await updateWithRetry(
       ctx.api,
-      QUOTAS,
+      R.resourcequotas,
       namespace,
       name,
       (cur) => {
