@@ -99,8 +99,7 @@ export class Informer {
 
   private async relist(): Promise<void> {
     // NOTE: the registry's `listReadOnly` skips a deep copy per item; cache objects are never mutated.
-    const fast = (this.api as Partial<{ listReadOnly: KubeApi['list'] }>).listReadOnly;
-    const list = fast ? await fast.call(this.api, this.res, undefined) : await this.api.list(this.res, undefined);
+    const list = this.api.listReadOnly ? await this.api.listReadOnly(this.res, undefined) : await this.api.list(this.res, undefined);
     const seen = new Set<string>();
     for (const item of list.items) {
       const obj = { ...item, apiVersion: item.apiVersion ?? list.apiVersion, kind: item.kind ?? this.res.kind };
