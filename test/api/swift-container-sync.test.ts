@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil } from '../support/poll.js';
 import { mkContainer, put, startSwift, type Swift } from './swift-helpers.js';
 
 describe('swift: container sync', () => {
@@ -12,13 +13,7 @@ describe('swift: container sync', () => {
   after(() => s.close());
 
   /** Polls until `check` passes (sync runs every 100 ms here). */
-  async function eventually(check: () => Promise<boolean>, what: string) {
-    for (let i = 0; i < 50; i++) {
-      if (await check()) return;
-      await sleep(100);
-    }
-    assert.fail(`timed out waiting for ${what}`);
-  }
+  const eventually = (check: () => Promise<boolean>, what: string) => pollUntil(check, { timeoutMs: 5000, everyMs: 100, what, retryErrors: false });
 
   it('validates X-Container-Sync-To and shows sync settings to the owner', async () => {
     const c = await mkContainer(s, 'v');

@@ -3,7 +3,8 @@ import type { BlockStorage, Caller as VolumeCaller, Snapshot, Volume } from '../
 import type { Caller } from '../logic/models.js';
 import type { NewProxyVolume, ProxySnapshot, ProxyVolume, VolumeProxy } from '../logic/proxy-ports.js';
 
-const asVolumeCaller = (c: Caller): VolumeCaller => ({ userId: c.userId, projectId: c.projectId, roles: c.admin ? ['admin', 'member', 'reader'] : ['member', 'reader'], admin: c.admin });
+/** The compute caller as the block storage logic knows callers (compute acts as the user). */
+export const asVolumeCaller = (c: Caller): VolumeCaller => ({ userId: c.userId, projectId: c.projectId, roles: c.admin ? ['admin', 'member', 'reader'] : ['member', 'reader'], admin: c.admin });
 
 const NEWEST_FIRST = { sort: [{ key: 'created_at', dir: 'desc' as const }] };
 

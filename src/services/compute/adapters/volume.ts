@@ -1,8 +1,8 @@
 import { StratusError } from '../../../core/errors.js';
-import type { BlockStorage, Caller as VolumeCaller, Volume } from '../../volume/logic/index.js';
+import type { BlockStorage, Volume } from '../../volume/logic/index.js';
 import type { Caller } from '../logic/models.js';
 import type { VolumeAttachments, VolumeInfo } from '../logic/ports.js';
-import { CinderProxy } from './volume-proxy.js';
+import { asVolumeCaller, CinderProxy } from './volume-proxy.js';
 
 function info(v: Volume): VolumeInfo {
   return {
@@ -14,8 +14,6 @@ function info(v: Volume): VolumeInfo {
     serverIds: v.attachments.map((a) => a.serverId).filter((x): x is string => !!x),
   };
 }
-
-const asVolumeCaller = (c: Caller): VolumeCaller => ({ userId: c.userId, projectId: c.projectId, roles: c.admin ? ['admin', 'member', 'reader'] : ['member', 'reader'], admin: c.admin });
 
 const ignoreMissing = (e: unknown) => {
   if (!(e instanceof StratusError && e.kind === 'NotFound')) throw e;

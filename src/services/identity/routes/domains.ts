@@ -4,6 +4,7 @@ import { requireAuth } from '../../../http/auth.js';
 import type { IdentityRouteDeps } from '../index.js';
 import { authorize } from '../policy.js';
 import { collection, domainView } from '../views/resources.js';
+import { namedPatch } from './fields.js';
 
 type P = { Params: { id: string } };
 
@@ -43,16 +44,7 @@ export function domainRoutes(app: FastifyInstance, { identity, link, v3 }: Ident
   app.patch<P>('/domains/:id', async (req) => {
     authorize(req.auth, 'identity:manage_domain');
     const b = wrapped(req.body, 'domain');
-    const patch: Parameters<typeof identity.domains.update>[1] = {};
-    const name = str(b, 'name', { max: 64, min: 1 });
-    const description = str(b, 'description', { max: 255, nullable: true });
-    const enabled = bool(b, 'enabled');
-    const tags = strList(b, 'tags');
-    if (name) patch.name = name;
-    if (description !== undefined) patch.description = description ?? '';
-    if (enabled !== undefined) patch.enabled = enabled;
-    if (tags) patch.tags = tags;
-    return { domain: domainView(await identity.domains.update(req.params.id, patch), link) };
+    return { domain: domainView(await identity.domains.update(req.params.id, namedPatch(b, 255)), link) };
   });
 
   app.delete<P>('/domains/:id', async (req, reply) => {

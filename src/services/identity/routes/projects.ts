@@ -5,6 +5,7 @@ import type { IdentityRouteDeps } from '../index.js';
 import type { ProjectFilter } from '../logic/projects.js';
 import { authorize } from '../policy.js';
 import { collection, domainProjectView, projectView } from '../views/resources.js';
+import { namedPatch } from './fields.js';
 
 type P = { Params: { id: string } };
 type PT = { Params: { id: string; tag: string } };
@@ -29,16 +30,7 @@ export function projectRoutes(app: FastifyInstance, { identity, link, v3 }: Iden
     if ('parent_id' in b && b.parent_id !== null) throw badRequest('Update of `parent_id` is not allowed.');
     if ('is_domain' in b && b.is_domain !== true) throw badRequest('Update of `is_domain` is not allowed.');
     forbidFields(b, ['id']);
-    const patch: Parameters<typeof identity.domains.update>[1] = {};
-    const name = str(b, 'name', { min: 1, max: 64 });
-    const description = str(b, 'description', { nullable: true, max: 255 });
-    const enabled = bool(b, 'enabled');
-    const tags = strList(b, 'tags');
-    if (name) patch.name = name;
-    if (description !== undefined) patch.description = description ?? '';
-    if (enabled !== undefined) patch.enabled = enabled;
-    if (tags) patch.tags = tags;
-    return identity.domains.update(id, patch);
+    return identity.domains.update(id, namedPatch(b, 255));
   };
 
   app.get('/projects', async (req) => {
@@ -116,16 +108,7 @@ export function projectRoutes(app: FastifyInstance, { identity, link, v3 }: Iden
     if ('parent_id' in b && b.parent_id !== (cur.parentId ?? cur.domainId)) throw badRequest('Update of `parent_id` is not allowed.');
     forbidFields(b, ['id']);
     if ('is_domain' in b && b.is_domain !== false) throw badRequest('Update of `is_domain` is not allowed.');
-    const patch: Parameters<typeof identity.projects.update>[1] = {};
-    const name = str(b, 'name', { min: 1, max: 64 });
-    const description = str(b, 'description', { nullable: true });
-    const enabled = bool(b, 'enabled');
-    const tags = strList(b, 'tags');
-    if (name) patch.name = name;
-    if (description !== undefined) patch.description = description ?? '';
-    if (enabled !== undefined) patch.enabled = enabled;
-    if (tags) patch.tags = tags;
-    return { project: projectView(await identity.updateProject(req.params.id, patch), link) };
+    return { project: projectView(await identity.updateProject(req.params.id, namedPatch(b)), link) };
   });
 
   app.delete<P>('/projects/:id', async (req, reply) => {

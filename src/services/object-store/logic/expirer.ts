@@ -1,3 +1,4 @@
+import { SingleFlightTimer } from '../../../core/periodic.js';
 import type { StorageContext } from './context.js';
 import { KIND, type ExpiryRecord, type ObjectRecord } from './models.js';
 import type { Objects } from './objects.js';
@@ -8,8 +9,10 @@ import type { Objects } from './objects.js';
  * (like Swift's expirer queue), so a sweep reads only objects that carry an expiry.
  */
 export class Expirer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly passes = new SingleFlightTimer(
+    () => this.run(),
+    (e) => this.ctx.log.warn(`expirer: ${String(e)}`),
+  );
 
   constructor(
     private readonly ctx: StorageContext,
@@ -18,9 +21,7 @@ export class Expirer {
 
   /** Deletes expired objects (optionally only those of one container); returns how many. */
   sweep(only?: { account: string; container: string }): Promise<number> {
-    if (only) return this.run(only);
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
+    return only ? this.run(only) : this.passes.run();
   }
 
   private async run(only?: { account: string; container: string }): Promise<number> {
@@ -44,16 +45,10 @@ export class Expirer {
   }
 
   start(intervalMs: number): void {
-    if (this.timer || intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      this.sweep().catch((e: unknown) => this.ctx.log.warn(`expirer: ${String(e)}`));
-    }, intervalMs);
-    this.timer.unref();
+    this.passes.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 }

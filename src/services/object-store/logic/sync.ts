@@ -1,3 +1,4 @@
+import { SingleFlightTimer } from '../../../core/periodic.js';
 import type { Containers } from './containers.js';
 import type { StorageContext } from './context.js';
 import { invalidArgument } from './errors.js';
@@ -45,8 +46,10 @@ export function parseSyncTo(v: string): SyncTarget {
  * does not keep); a sync pass compares whole containers, fine for a one-machine cloud.
  */
 export class ContainerSync {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly passes = new SingleFlightTimer(
+    () => this.run(),
+    (e) => this.ctx.log.warn(`container sync: ${String(e)}`),
+  );
 
   constructor(
     private readonly ctx: StorageContext,
@@ -56,8 +59,7 @@ export class ContainerSync {
 
   /** One pass over all syncing containers; resolves with how many objects were copied. */
   syncAll(): Promise<number> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
+    return this.passes.run();
   }
 
   private async run(): Promise<number> {
@@ -113,17 +115,11 @@ export class ContainerSync {
   }
 
   start(intervalMs: number): void {
-    if (this.timer || intervalMs <= 0) return;
-    this.timer = setInterval(() => {
-      this.syncAll().catch((e: unknown) => this.ctx.log.warn(`container sync: ${String(e)}`));
-    }, intervalMs);
-    this.timer.unref();
+    this.passes.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 }
 
