@@ -2,6 +2,7 @@ import { Aggregates } from './aggregates.js';
 import { Batch } from './batch.js';
 import { MetricContext, type MetricDeps } from './context.js';
 import { Metrics } from './metrics.js';
+import { KIND } from './models.js';
 import { ArchivePolicies } from './policies.js';
 import { ResourceTypes } from './resource-types.js';
 import { Resources } from './resources.js';
@@ -45,6 +46,13 @@ export class MetricLogic {
 
   async close(): Promise<void> {
     await this.writer.flush();
+  }
+
+  /** What `/v1/status` reports: how many metrics are stored and the writer's running totals. */
+  async status(): Promise<{ metrics: number; measures: number; dropped: number; batches: number }> {
+    const metrics = await this.ctx.store.count(KIND.metric);
+    const { measures, dropped, batches } = this.writer.stats;
+    return { metrics, measures, dropped, batches };
   }
 }
 
