@@ -71,8 +71,8 @@ export interface MetricSource {
 export function metricSource(logic: MetricLogic): MetricSource {
   const now = () => logic.ctx.clock.now();
   const range = (start: string, stop?: string) => {
-    const s = toMs(start, now());
-    const e = stop === undefined ? undefined : toMs(stop, now());
+    const s = timestampMs(start, now());
+    const e = stop === undefined ? undefined : timestampMs(stop, now());
     return { ...(s !== undefined ? { start: s } : {}), ...(e !== undefined ? { stop: e } : {}) };
   };
   const rows = (series: Series[]): [string, number, number][] => series.flatMap((s) => s.points.map(([t, v]): [string, number, number] => [isoTs(t), s.granularity / 1000, v]));
@@ -126,8 +126,4 @@ export function metricSource(logic: MetricLogic): MetricSource {
       }
     },
   };
-}
-
-function toMs(v: string, now: number): number | undefined {
-  return timestampMs(v, now);
 }
