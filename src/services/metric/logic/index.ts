@@ -1,3 +1,4 @@
+import type { MetricSource } from '../../alarming/logic/index.js';
 import { Aggregates } from './aggregates.js';
 import { Batch } from './batch.js';
 import { MetricContext, type MetricDeps } from './context.js';
@@ -12,6 +13,7 @@ import type { Series } from './operations.js';
 
 export type { Caller, Metric, Resource, ArchivePolicy } from './models.js';
 export type { MetricDeps } from './context.js';
+export type { MetricSource };
 
 /**
  * The metric logic (Gnocchi): routes call it; the alarm service reads through `metricSource`;
@@ -56,15 +58,9 @@ export class MetricLogic {
   }
 }
 
-/** Aggregated measures for alarm evaluation, read with admin rights. Rows are [ISO timestamp, granularity s, value]. */
-export interface MetricSource {
-  resourceMeasures(q: { resourceType: string; resourceId: string; metric: string; aggregation: string; granularity: number; start: string; stop?: string }): Promise<[string, number, number][]>;
-  metricsAggregate(q: { metricIds: string[]; aggregation: string; granularity: number; start: string; stop?: string }): Promise<[string, number, number][]>;
-  resourcesAggregate(q: { resourceType: string; metric: string; query: unknown; aggregation: string; granularity: number; start: string; stop?: string }): Promise<[string, number, number][]>;
-}
-
 /**
- * The port the alarm service evaluates thresholds through. Granularity is in seconds, times
+ * The alarm service's port (MetricSource, whose contract is alarming/logic/ports.ts) over this
+ * logic: what it evaluates thresholds through. Granularity is in seconds, times
  * as Gnocchi accepts them. An unknown resource, metric, method or granularity gives no rows
  * (not an error); a malformed `query` rejects.
  */
