@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StratusError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { authHook } from '../../http/auth.js';
+import { methodNotAllowedRoutes, type AllowedMethods } from '../../http/methods.js';
 import type { GatewayContext, ServiceModule } from '../../http/service.js';
 import { aodhErrorHandler, aodhNotFound } from './errors.js';
 import { AlarmingLogic, type AlarmingLogicDeps } from './logic/index.js';
@@ -13,7 +14,7 @@ export type { MetricSource } from './logic/ports.js';
 const BODY_LIMIT = 1024 * 1024;
 
 /** Paths and the methods they serve; any other method is a 405, as pecan answers. */
-const ALLOWED: [string, string[]][] = [
+const ALLOWED: AllowedMethods = [
   ['/alarms', ['GET', 'POST']],
   ['/alarms/:id', ['GET', 'PUT', 'DELETE']],
   ['/alarms/:id/state', ['GET', 'PUT']],
@@ -23,20 +24,6 @@ const ALLOWED: [string, string[]][] = [
   ['/capabilities', ['GET']],
   ['/quotas', ['GET', 'POST', 'DELETE']],
 ];
-
-function methodNotAllowed(app: FastifyInstance): void {
-  for (const [url, methods] of ALLOWED) {
-    const others = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'].filter((m) => !methods.includes(m));
-    app.route({
-      method: others,
-      url,
-      handler: async (_req, reply) => {
-        reply.header('allow', methods.join(', '));
-        throw new StratusError('MethodNotAllowed', `The method is not allowed for this resource; use ${methods.join(' or ')}.`);
-      },
-    });
-  }
-}
 
 /** Aodh's version document at `/alarming/`. */
 function versionsDoc(base: string) {
@@ -99,7 +86,7 @@ export function alarmingService(deps: AlarmingServiceDeps): AlarmingServiceModul
         async (v2) => {
           alarmRoutes(v2, logic, root);
           miscRoutes(v2, logic);
-          methodNotAllowed(v2);
+          methodNotAllowedRoutes(v2, ALLOWED, (methods) => `The method is not allowed for this resource; use ${methods.join(' or ')}.`);
         },
         { prefix: '/v2' },
       );

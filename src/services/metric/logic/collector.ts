@@ -252,7 +252,7 @@ export class Collector {
           project_id: w.projectId,
           user_id: w.userId,
           ...w.attributes,
-          metrics: Object.fromEntries(specs.map((s) => [s.name, { archive_policy_name: s.policy, unit: s.unit }])),
+          metrics: metricsBody(specs),
         });
         report.created++;
       }
@@ -267,11 +267,16 @@ export class Collector {
     }
     const missing = specs.filter((s) => !k.metrics.has(s.name));
     if (missing.length) {
-      const added = await this.logic.resources.addMetrics(caller, 'generic', k.id, Object.fromEntries(missing.map((s) => [s.name, { archive_policy_name: s.policy, unit: s.unit }])));
+      const added = await this.logic.resources.addMetrics(caller, 'generic', k.id, metricsBody(missing));
       for (const x of added) k.metrics.set(x.name!, x.id);
     }
     return k;
   }
+}
+
+/** The `metrics` of a resource create or add-metrics body for these specs. */
+function metricsBody(specs: MetricSpec[]): Record<string, { archive_policy_name: string; unit: string }> {
+  return Object.fromEntries(specs.map((s) => [s.name, { archive_policy_name: s.policy, unit: s.unit }]));
 }
 
 function stateOf(projectId: string | null, userId: string | null, attributes: Record<string, unknown>): string {

@@ -1,7 +1,9 @@
+import type { MetricSource } from '../../alarming/logic/index.js';
 import { Aggregates } from './aggregates.js';
 import { Batch } from './batch.js';
 import { MetricContext, type MetricDeps } from './context.js';
 import { Metrics } from './metrics.js';
+import { KIND } from './models.js';
 import { ArchivePolicies } from './policies.js';
 import { ResourceTypes } from './resource-types.js';
 import { Resources } from './resources.js';
@@ -11,6 +13,7 @@ import type { Series } from './operations.js';
 
 export type { Caller, Metric, Resource, ArchivePolicy } from './models.js';
 export type { MetricDeps } from './context.js';
+export type { MetricSource };
 
 /**
  * The metric logic (Gnocchi): routes call it; the alarm service reads through `metricSource`;
@@ -46,25 +49,26 @@ export class MetricLogic {
   async close(): Promise<void> {
     await this.writer.flush();
   }
-}
 
-/** Aggregated measures for alarm evaluation, read with admin rights. Rows are [ISO timestamp, granularity s, value]. */
-export interface MetricSource {
-  resourceMeasures(q: { resourceType: string; resourceId: string; metric: string; aggregation: string; granularity: number; start: string; stop?: string }): Promise<[string, number, number][]>;
-  metricsAggregate(q: { metricIds: string[]; aggregation: string; granularity: number; start: string; stop?: string }): Promise<[string, number, number][]>;
-  resourcesAggregate(q: { resourceType: string; metric: string; query: unknown; aggregation: string; granularity: number; start: string; stop?: string }): Promise<[string, number, number][]>;
+  /** What `/v1/status` reports: how many metrics are stored and the writer's running totals. */
+  async status(): Promise<{ metrics: number; measures: number; dropped: number; batches: number }> {
+    const metrics = await this.ctx.store.count(KIND.metric);
+    const { measures, dropped, batches } = this.writer.stats;
+    return { metrics, measures, dropped, batches };
+  }
 }
 
 /**
- * The port the alarm service evaluates thresholds through. Granularity is in seconds, times
+ * The alarm service's port (MetricSource, whose contract is alarming/logic/ports.ts) over this
+ * logic: what it evaluates thresholds through. Granularity is in seconds, times
  * as Gnocchi accepts them. An unknown resource, metric, method or granularity gives no rows
  * (not an error); a malformed `query` rejects.
  */
 export function metricSource(logic: MetricLogic): MetricSource {
   const now = () => logic.ctx.clock.now();
   const range = (start: string, stop?: string) => {
-    const s = toMs(start, now());
-    const e = stop === undefined ? undefined : toMs(stop, now());
+    const s = timestampMs(start, now());
+    const e = stop === undefined ? undefined : timestampMs(stop, now());
     return { ...(s !== undefined ? { start: s } : {}), ...(e !== undefined ? { stop: e } : {}) };
   };
   const rows = (series: Series[]): [string, number, number][] => series.flatMap((s) => s.points.map(([t, v]): [string, number, number] => [isoTs(t), s.granularity / 1000, v]));
@@ -118,8 +122,4 @@ export function metricSource(logic: MetricLogic): MetricSource {
       }
     },
   };
-}
-
-function toMs(v: string, now: number): number | undefined {
-  return timestampMs(v, now);
 }

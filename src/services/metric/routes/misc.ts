@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { BASIC_METHODS } from '../logic/aggregation.js';
 import type { AggregatesQuery } from '../logic/aggregates.js';
 import { invalidInput } from '../logic/errors.js';
-import { KIND } from '../logic/models.js';
 import { timespanMs, timestampMs } from '../logic/timespec.js';
 import { callerOf } from '../policy.js';
 import { metricListView, resourceView, seriesTree } from '../views/index.js';
@@ -23,11 +22,10 @@ export function miscRoutes(app: FastifyInstance, d: MetricRouteDeps): void {
 
   app.get('/v1/status', async (req) => {
     callerOf(req.auth, true);
-    const metrics = await d.logic.ctx.store.count(KIND.metric);
-    const s = d.logic.writer.stats;
+    const s = await d.logic.status();
     return {
       storage: { summary: { metrics: 0, measures: 0 }, measures_to_process: {} },
-      metricd: { processors: ['stratus-inline'], statistics: { 'total metrics': metrics, 'measures written': s.measures, 'measures dropped': s.dropped, 'write batches': s.batches } },
+      metricd: { processors: ['stratus-inline'], statistics: { 'total metrics': s.metrics, 'measures written': s.measures, 'measures dropped': s.dropped, 'write batches': s.batches } },
     };
   });
 
