@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StratusError } from '../../core/errors.js';
 import { authHook } from '../../http/auth.js';
+import { methodNotAllowedRoutes } from '../../http/methods.js';
 import type { GatewayContext, ServiceHealth, ServiceModule } from '../../http/service.js';
 import { glanceErrorHandler, glanceNotFound } from './errors.js';
 import { ImageLogic, type ImageDeps } from './logic/index.js';
@@ -37,21 +38,6 @@ const ALLOWED: [string, string[]][] = [
   ['/images/:id/members', ['GET', 'POST']],
   ['/images/:id/members/:member', ['GET', 'PUT', 'DELETE']],
 ];
-
-function methodNotAllowed(app: FastifyInstance): void {
-  for (const [url, methods] of ALLOWED) {
-    const others = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'].filter((m) => !methods.includes(m));
-    app.route({
-      method: others,
-      url,
-      config: { rawBody: true },
-      handler: async (_req, reply) => {
-        reply.header('allow', methods.join(', '));
-        throw new StratusError('MethodNotAllowed', 'The method specified is not allowed for this resource.');
-      },
-    });
-  }
-}
 
 /**
  * Body parsing for the image API: the two json-patch media types parse as JSON, and every
@@ -118,7 +104,7 @@ export function imageService(deps: ImageServiceDeps): ImageServiceModule {
             if (/\/images\/(\?|$)/.test(req.url)) throw new StratusError('NotFound', 'The resource could not be found.');
           });
           for (const routes of [imageRoutes, dataRoutes, memberRoutes, metaRoutes]) routes(v2, routeDeps);
-          methodNotAllowed(v2);
+          methodNotAllowedRoutes(v2, ALLOWED, () => 'The method specified is not allowed for this resource.', { rawBody: true });
         },
         { prefix: '/v2' },
       );

@@ -5,6 +5,7 @@ import { InstanceActions } from './instance-actions.js';
 import type { PowerCode, Server, VmState } from './models.js';
 import type { ServerRecords } from './servers.js';
 import { TASK } from './states.js';
+import { resyncFromEnv } from '../../../core/resync.js';
 
 const CODE: Record<PowerState, PowerCode> = { nostate: 0, running: 1, paused: 3, shutdown: 4, crashed: 6, suspended: 7 };
 
@@ -120,12 +121,7 @@ export class PowerSync {
 }
 
 /**
- * The sync period: `STRATUS_RESYNC_MS` (milliseconds; 0 turns it off), else 10 s.
- * NOTE: an environment knob rather than a config field, shared with the real drivers' repair
- * loops, so the probe tests can shorten every resync of a `stratus up` child at once.
+ * The sync period: `STRATUS_RESYNC_MS` (milliseconds; 0 turns it off), else 10 s; the same knob
+ * as the real drivers' repair loops, so the probe tests shorten every resync at once.
  */
-export function resyncInterval(env: NodeJS.ProcessEnv = process.env): number {
-  const v = env.STRATUS_RESYNC_MS;
-  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
-  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 10_000;
-}
+export const resyncInterval = resyncFromEnv;
