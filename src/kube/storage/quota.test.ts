@@ -43,6 +43,13 @@ test('usage: pods, compute (init containers counted at their max), claims per cl
   assert.equal(countedResource('count/nothing'), undefined);
 });
 
+test('usage: sidecar init containers (restartPolicy Always) add up, as the scheduler counts them', () => {
+  const init = (name: string, cpu: string, always = false) => ({ name, image: 'x', ...(always ? { restartPolicy: 'Always' } : {}), resources: { requests: { cpu } } });
+  const p = pod('s', [{ requests: { cpu: '1' } }], { initContainers: [init('side', '500m', true), init('setup', '2'), init('side2', '250m', true)] });
+  // containers 1 + sidecars 0.75 = 1.75; the setup container's peak is 2 + 0.5 (the sidecar before it) = 2.5.
+  assert.deepEqual(objectUsage(PODS, p, ['requests.cpu']).values, { 'requests.cpu': 2.5 });
+});
+
 test('scopes narrow which pods count', () => {
   const be = pod('be');
   const burst = pod('bu', [{ requests: { cpu: '1' } }]);

@@ -83,9 +83,27 @@ export function podCompute(pod: KubeObject): Amounts {
     addRaw(a, limits, 'limits.', (k) => COMPUTE.includes(k.slice(7)));
     return a;
   };
+  const add = (x: number, y: number) => x + y;
   const total = emptyAmounts();
-  for (const c of Array.isArray(spec.containers) ? spec.containers : []) if (isObj(c)) merge(total, one(c), (x, y) => x + y);
-  for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) if (isObj(c)) merge(total, one(c), Math.max);
+  for (const c of Array.isArray(spec.containers) ? spec.containers : []) if (isObj(c)) merge(total, one(c), add);
+  // As upstream's PodRequests (1.32): sidecar init containers (restartPolicy Always) keep running,
+  // so they add to the containers; the init phase peaks at the largest init container plus the
+  // sidecars started before it; the pod counts the larger of the two.
+  const sidecars = emptyAmounts();
+  const initPeak = emptyAmounts();
+  for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) {
+    if (!isObj(c)) continue;
+    const a = one(c);
+    if (c.restartPolicy === 'Always') {
+      merge(total, a, add);
+      merge(sidecars, a, add);
+      merge(initPeak, sidecars, Math.max);
+      continue;
+    }
+    merge(a, sidecars, add);
+    merge(initPeak, a, Math.max);
+  }
+  merge(total, initPeak, Math.max);
   return total;
 }
 
