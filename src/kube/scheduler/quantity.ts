@@ -62,17 +62,27 @@ export function podRequests(pod: KubeObject): ResourceList {
   const add = (into: ResourceList, r: ResourceList) => {
     for (const [k, v] of Object.entries(r)) into[k] = (into[k] ?? 0) + v;
   };
+  const max = (into: ResourceList, r: ResourceList) => {
+    for (const [k, v] of Object.entries(r)) into[k] = Math.max(into[k] ?? 0, v);
+  };
   for (const c of (spec.containers as Json[] | undefined) ?? []) add(total, containerRequests(c));
+  // Upstream's PodRequests: sidecars (init containers with restartPolicy Always) add to the
+  // containers; the init phase peaks at an init container plus the sidecars before it.
   const sidecars: ResourceList = {};
+  const initPeak: ResourceList = {};
   for (const c of (spec.initContainers as Json[] | undefined) ?? []) {
     const r = containerRequests(c);
     if (c.restartPolicy === 'Always') {
       add(sidecars, r);
       add(total, r);
+      max(initPeak, sidecars);
       continue;
     }
-    for (const [k, v] of Object.entries(r)) total[k] = Math.max(total[k] ?? 0, v + (sidecars[k] ?? 0));
+    const withSidecars = { ...r };
+    add(withSidecars, sidecars);
+    max(initPeak, withSidecars);
   }
+  max(total, initPeak);
   add(total, toResourceList(spec.overhead));
   total.pods = 1;
   return total;
