@@ -31,9 +31,7 @@ function ContainerList() {
       app.fail(new Error('A container name cannot contain "/"; use pseudo-folders inside the container instead.'));
       return false;
     }
-    const ok = await act(app, `Created container ${name}`, () => api.fetch('object', 'PUT', `/${encodeURIComponent(name.trim())}`));
-    if (ok) list.reload();
-    return ok;
+    return act(app, `Created container ${name}`, () => api.fetch('object', 'PUT', `/${encodeURIComponent(name.trim())}`), list.reload);
   };
   return (
     <Page
@@ -107,9 +105,7 @@ function ObjectBrowser(p: { container: string; prefix: string }) {
   };
   const makeFolder = async () => {
     const n = name.trim().replace(/\/+$/, '');
-    const ok = await act(app, `Created folder ${n}`, () => api.fetch('object', 'PUT', `${base}/${enc(`${p.prefix}${n}/`)}`, { raw: '', contentType: 'application/directory' }));
-    if (ok) list.reload();
-    return ok;
+    return act(app, `Created folder ${n}`, () => api.fetch('object', 'PUT', `${base}/${enc(`${p.prefix}${n}/`)}`, { raw: '', contentType: 'application/directory' }), list.reload);
   };
   const get = async (o: SwiftObject) => {
     const n = o.name!;

@@ -31,9 +31,7 @@ export function FloatingIps() {
       app.fail(new Error('There is no external network to allocate from; ask an admin to create one.'));
       return false;
     }
-    const ok = await act(app, 'Floating IP allocated', () => api.post('network', '/floatingips', { floatingip: { floating_network_id: pool } }));
-    if (ok) data.reload();
-    return ok;
+    return act(app, 'Floating IP allocated', () => api.post('network', '/floatingips', { floatingip: { floating_network_id: pool } }), data.reload);
   };
   const associate = async () => {
     const server = choice || data.data?.servers[0]?.id;
@@ -41,9 +39,7 @@ export function FloatingIps() {
       app.fail(new Error('There is no instance to associate with: launch one first.'));
       return false;
     }
-    const ok = await act(app, `Associated ${assoc!.floating_ip_address}`, () => associateFloatingIp(api, server, assoc!.id));
-    if (ok) data.reload();
-    return ok;
+    return act(app, `Associated ${assoc!.floating_ip_address}`, () => associateFloatingIp(api, server, assoc!.id), data.reload);
   };
   return (
     <Page

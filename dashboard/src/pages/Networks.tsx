@@ -18,7 +18,7 @@ export function Networks() {
   const [name, setName] = useState('');
   const [cidr, setCidr] = useState('10.1.0.0/24');
   const create = async () => {
-    const ok = await act(app, `Created network ${name}`, async () => {
+    return act(app, `Created network ${name}`, async () => {
       const n = await api.post<{ network: { id: string } }>('network', '/networks', { network: { name: name.trim() } });
       if (cidr.trim()) {
         try {
@@ -29,9 +29,7 @@ export function Networks() {
           throw e;
         }
       }
-    });
-    if (ok) nets.reload();
-    return ok;
+    }, nets.reload);
   };
   return (
     <Page

@@ -28,9 +28,7 @@ export function Routers() {
   const externals = data.data?.networks.filter((n) => n['router:external']) ?? [];
   const create = async () => {
     const gw = choice || externals[0]?.id;
-    const ok = await act(app, `Created router ${name}`, () => api.post('network', '/routers', { router: { name: name.trim(), ...(gw ? { external_gateway_info: { network_id: gw } } : {}) } }));
-    if (ok) data.reload();
-    return ok;
+    return act(app, `Created router ${name}`, () => api.post('network', '/routers', { router: { name: name.trim(), ...(gw ? { external_gateway_info: { network_id: gw } } : {}) } }), data.reload);
   };
   const tenantSubnets = data.data?.subnets.filter((s) => !externals.some((n) => n.id === s.network_id)) ?? [];
   const addIface = async () => {
@@ -39,9 +37,7 @@ export function Routers() {
       app.fail(new Error('There is no subnet to connect: create a network with a subnet first.'));
       return false;
     }
-    const ok = await act(app, `Interface added to ${iface!.name}`, () => api.put('network', `/routers/${iface!.id}/add_router_interface`, { subnet_id: subnet }));
-    if (ok) data.reload();
-    return ok;
+    return act(app, `Interface added to ${iface!.name}`, () => api.put('network', `/routers/${iface!.id}/add_router_interface`, { subnet_id: subnet }), data.reload);
   };
   const removeIface = (r: Router, portId: string) => void act(app, `Interface removed from ${r.name}`, () => api.put('network', `/routers/${r.id}/remove_router_interface`, { port_id: portId })).then(data.reload);
   return (

@@ -24,9 +24,7 @@ export function SecurityGroups() {
   const [description, setDescription] = useState('');
   const [rule, setRule] = useState({ direction: 'ingress', protocol: 'tcp', port: '22', remote: '0.0.0.0/0' });
   const create = async () => {
-    const ok = await act(app, `Created security group ${name}`, () => api.post('network', '/security-groups', { security_group: { name: name.trim(), description } }));
-    if (ok) groups.reload();
-    return ok;
+    return act(app, `Created security group ${name}`, () => api.post('network', '/security-groups', { security_group: { name: name.trim(), description } }), groups.reload);
   };
   const addRule = async () => {
     const [min, max] = rule.port.includes('-') ? rule.port.split('-').map(Number) : [Number(rule.port), Number(rule.port)];
@@ -45,9 +43,7 @@ export function SecurityGroups() {
         ...(rule.remote ? { remote_ip_prefix: rule.remote } : {}),
       },
     };
-    const ok = await act(app, `Rule added to ${ruleFor!.name}`, () => api.post('network', '/security-group-rules', body));
-    if (ok) groups.reload();
-    return ok;
+    return act(app, `Rule added to ${ruleFor!.name}`, () => api.post('network', '/security-group-rules', body), groups.reload);
   };
   return (
     <Page

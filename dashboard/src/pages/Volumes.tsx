@@ -24,9 +24,7 @@ export function Volumes() {
   const [description, setDescription] = useState('');
   const [server, setServer] = useState('');
   const create = async () => {
-    const ok = await act(app, `Creating volume ${name}`, () => api.post('volume', '/volumes', { volume: { name: name.trim(), size, description } }));
-    if (ok) volumes.reload();
-    return ok;
+    return act(app, `Creating volume ${name}`, () => api.post('volume', '/volumes', { volume: { name: name.trim(), size, description } }), volumes.reload);
   };
   const attach = async () => {
     const v = attaching!;
@@ -35,9 +33,7 @@ export function Volumes() {
       app.fail(new Error('There is no instance to attach to: launch one first.'));
       return false;
     }
-    const ok = await act(app, `Attaching ${v.name || v.id.slice(0, 8)} to ${serverName(target)}`, () => api.post('compute', `/servers/${target}/os-volume_attachments`, { volumeAttachment: { volumeId: v.id } }));
-    if (ok) volumes.reload();
-    return ok;
+    return act(app, `Attaching ${v.name || v.id.slice(0, 8)} to ${serverName(target)}`, () => api.post('compute', `/servers/${target}/os-volume_attachments`, { volumeAttachment: { volumeId: v.id } }), volumes.reload);
   };
   const detach = (v: Volume) => {
     const a = v.attachments[0];
