@@ -36,3 +36,11 @@ export async function act(app: AppCtx, what: string, fn: () => Promise<unknown>,
     return false;
   }
 }
+
+/**
+ * Asks `question` (a delete or release); when confirmed, runs the action like `act` and then
+ * `reload`s whether it worked or not, since a failed delete may still have changed the list.
+ */
+export function confirmAct(app: AppCtx, question: string, what: string, fn: () => Promise<unknown>, reload: () => void): void {
+  if (confirm(question)) void act(app, what, fn).then(() => reload());
+}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { SwiftContainer, SwiftObject } from '../api/types';
 import { Table } from '../components/Table';
 import { Button, Field, Modal, Page, Spinner } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { ago, bytes } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { Link, navigate } from '../lib/router';
@@ -61,7 +61,7 @@ function ContainerList() {
           <Button
             kind="danger"
             title={c.count ? 'Delete its objects first' : undefined}
-            onClick={() => confirm(`Delete container ${c.name}?`) && void act(app, `Deleted container ${c.name}`, () => api.fetch('object', 'DELETE', `/${encodeURIComponent(c.name)}`)).then(list.reload)}
+            onClick={() => confirmAct(app, `Delete container ${c.name}?`, `Deleted container ${c.name}`, () => api.fetch('object', 'DELETE', `/${encodeURIComponent(c.name)}`), list.reload)}
           >
             Delete
           </Button>
@@ -180,7 +180,7 @@ function ObjectBrowser(p: { container: string; prefix: string }) {
           ) : (
             <span className="row-actions">
               <Button onClick={() => void get(o)}>Download</Button>
-              <Button kind="danger" onClick={() => confirm(`Delete ${o.name}?`) && void act(app, `Deleted ${o.name}`, () => api.fetch('object', 'DELETE', `${base}/${enc(o.name!)}`)).then(list.reload)}>
+              <Button kind="danger" onClick={() => confirmAct(app, `Delete ${o.name}?`, `Deleted ${o.name}`, () => api.fetch('object', 'DELETE', `${base}/${enc(o.name!)}`), list.reload)}>
                 Delete
               </Button>
             </span>

@@ -3,7 +3,7 @@ import { associateFloatingIp, listFloatingIps, listNetworks, listPorts, listServ
 import type { FloatingIp } from '../api/types';
 import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
 /** Floating IPs: allocate from an external network, associate with an instance, release. */
@@ -81,7 +81,7 @@ export function FloatingIps() {
                 Associate
               </Button>
             )}
-            <Button kind="danger" onClick={() => confirm(`Release ${f.floating_ip_address}?`) && void act(app, `Released ${f.floating_ip_address}`, () => api.del('network', `/floatingips/${f.id}`)).then(data.reload)}>
+            <Button kind="danger" onClick={() => confirmAct(app, `Release ${f.floating_ip_address}?`, `Released ${f.floating_ip_address}`, () => api.del('network', `/floatingips/${f.id}`), data.reload)}>
               Release
             </Button>
           </span>

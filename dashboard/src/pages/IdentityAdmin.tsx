@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Project, Role, RoleAssignment, User } from '../api/types';
 import { Table } from '../components/Table';
 import { Button, Field, Modal, Page, Tabs } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
 type Tab = 'projects' | 'users' | 'roles' | 'assignments';
@@ -47,7 +47,7 @@ export function IdentityAdmin() {
     if (ok) all.reload();
     return ok;
   };
-  const remove = (what: string, path: string) => confirm(`Delete ${what}?`) && void act(app, `Deleted ${what}`, () => api.del('identity', path)).then(all.reload);
+  const remove = (what: string, path: string) => confirmAct(app, `Delete ${what}?`, `Deleted ${what}`, () => api.del('identity', path), all.reload);
   const projectName = (id?: string) => d?.projects.find((p) => p.id === id)?.name ?? id?.slice(0, 8) ?? '-';
   return (
     <Page

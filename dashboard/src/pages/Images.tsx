@@ -3,7 +3,7 @@ import { listImages } from '../api/compute';
 import type { Image } from '../api/types';
 import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page, Spinner } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { ago, bytes } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 
@@ -78,7 +78,7 @@ export function Images() {
         ]}
         actions={(i) =>
           mine(i) ? (
-            <Button kind="danger" onClick={() => confirm(`Delete image ${i.name}?`) && void act(app, `Deleted image ${i.name}`, () => api.del('image', `/images/${i.id}`)).then(images.reload)}>
+            <Button kind="danger" onClick={() => confirmAct(app, `Delete image ${i.name}?`, `Deleted image ${i.name}`, () => api.del('image', `/images/${i.id}`), images.reload)}>
               Delete
             </Button>
           ) : (

@@ -3,7 +3,7 @@ import { listKeypairs } from '../api/compute';
 import type { Keypair } from '../api/types';
 import { Table } from '../components/Table';
 import { Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
 /** Offers text as a file download (the private key, an object). */
@@ -75,7 +75,7 @@ export function KeyPairs() {
           { title: 'Fingerprint', cell: (k) => <code>{k.fingerprint}</code> },
         ]}
         actions={(k) => (
-          <Button kind="danger" onClick={() => confirm(`Delete key pair ${k.name}?`) && void act(app, `Deleted key pair ${k.name}`, () => api.del('compute', `/os-keypairs/${encodeURIComponent(k.name)}`)).then(keys.reload)}>
+          <Button kind="danger" onClick={() => confirmAct(app, `Delete key pair ${k.name}?`, `Deleted key pair ${k.name}`, () => api.del('compute', `/os-keypairs/${encodeURIComponent(k.name)}`), keys.reload)}>
             Delete
           </Button>
         )}

@@ -3,7 +3,7 @@ import { listNetworks } from '../api/compute';
 import type { Subnet } from '../api/types';
 import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
 /** Networks with their subnets; create a network with one subnet, delete. */
@@ -60,7 +60,7 @@ export function Networks() {
         ]}
         actions={(n) =>
           n.project_id === session.project.id ? (
-            <Button kind="danger" onClick={() => confirm(`Delete network ${n.name}?`) && void act(app, `Deleted network ${n.name}`, () => api.del('network', `/networks/${n.id}`)).then(nets.reload)}>
+            <Button kind="danger" onClick={() => confirmAct(app, `Delete network ${n.name}?`, `Deleted network ${n.name}`, () => api.del('network', `/networks/${n.id}`), nets.reload)}>
               Delete
             </Button>
           ) : null

@@ -3,7 +3,7 @@ import { listNetworks, listPorts } from '../api/compute';
 import type { Router, Subnet } from '../api/types';
 import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
 /** Routers: gateway, interfaces; create with a gateway, add an interface to a subnet, delete. */
@@ -90,7 +90,7 @@ export function Routers() {
             >
               Add Interface
             </Button>
-            <Button kind="danger" onClick={() => confirm(`Delete router ${r.name}?`) && void act(app, `Deleted router ${r.name}`, () => api.del('network', `/routers/${r.id}`)).then(data.reload)}>
+            <Button kind="danger" onClick={() => confirmAct(app, `Delete router ${r.name}?`, `Deleted router ${r.name}`, () => api.del('network', `/routers/${r.id}`), data.reload)}>
               Delete
             </Button>
           </span>

@@ -3,7 +3,7 @@ import { listSecurityGroups } from '../api/compute';
 import type { SecurityGroup, SecurityGroupRule } from '../api/types';
 import { Table } from '../components/Table';
 import { Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
 function describeRule(r: SecurityGroupRule): string {
@@ -86,7 +86,7 @@ export function SecurityGroups() {
           <span className="row-actions">
             <Button onClick={() => setRuleFor(g)}>Add Rule</Button>
             {g.name !== 'default' && (
-              <Button kind="danger" onClick={() => confirm(`Delete security group ${g.name}?`) && void act(app, `Deleted ${g.name}`, () => api.del('network', `/security-groups/${g.id}`)).then(groups.reload)}>
+              <Button kind="danger" onClick={() => confirmAct(app, `Delete security group ${g.name}?`, `Deleted ${g.name}`, () => api.del('network', `/security-groups/${g.id}`), groups.reload)}>
                 Delete
               </Button>
             )}

@@ -3,7 +3,7 @@ import { listServers } from '../api/compute';
 import type { Volume } from '../api/types';
 import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page, Spinner } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { ago } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 
@@ -40,10 +40,7 @@ export function Volumes() {
     if (!a) return;
     void act(app, `Detaching ${v.name || v.id.slice(0, 8)}`, () => api.del('compute', `/servers/${a.server_id}/os-volume_attachments/${v.id}`)).then(volumes.reload);
   };
-  const remove = (v: Volume) => {
-    if (!confirm(`Delete volume ${v.name || v.id}? Its data is lost.`)) return;
-    void act(app, `Deleting volume ${v.name || v.id.slice(0, 8)}`, () => api.del('volume', `/volumes/${v.id}`)).then(volumes.reload);
-  };
+  const remove = (v: Volume) => confirmAct(app, `Delete volume ${v.name || v.id}? Its data is lost.`, `Deleting volume ${v.name || v.id.slice(0, 8)}`, () => api.del('volume', `/volumes/${v.id}`), volumes.reload);
   const settling = volumes.data?.some((v) => SETTLING.test(v.status));
   return (
     <Page
