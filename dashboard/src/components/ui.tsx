@@ -85,6 +85,19 @@ export function Field(p: { label: string; children: ReactNode; help?: string }) 
   );
 }
 
+/** A `<select>` of things with an id, each shown as `label(item)`; `onChange` gets the chosen id. */
+export function Picker<T extends { id: string }>(p: { name?: string; value: string; onChange: (id: string) => void; items: readonly T[] | undefined; label: (item: T) => string }) {
+  return (
+    <select name={p.name} value={p.value} onChange={(e) => p.onChange(e.target.value)}>
+      {p.items?.map((i) => (
+        <option key={i.id} value={i.id}>
+          {p.label(i)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export function Tabs<T extends string>(p: { tabs: { id: T; label: string }[]; value: T; onChange: (t: T) => void }) {
   return (
     <nav className="tabs">

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { associateFloatingIp, listFloatingIps, listNetworks, listPorts, listServers } from '../api/compute';
 import type { FloatingIp } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page } from '../components/ui';
+import { Badge, Button, Field, Modal, Page, Picker } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
@@ -90,26 +90,14 @@ export function FloatingIps() {
       {allocating && (
         <Modal title="Allocate Floating IP" onClose={() => setAllocating(false)} onSubmit={allocate} submitLabel="Allocate IP">
           <Field label="Pool">
-            <select name="pool" value={choice} onChange={(e) => setChoice(e.target.value)}>
-              {pools.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.name}
-                </option>
-              ))}
-            </select>
+            <Picker name="pool" value={choice} onChange={setChoice} items={pools} label={(n) => n.name} />
           </Field>
         </Modal>
       )}
       {assoc && (
         <Modal title={`Associate ${assoc.floating_ip_address}`} onClose={() => setAssoc(undefined)} onSubmit={associate} submitLabel="Associate">
           <Field label="Instance">
-            <select name="server" value={choice} onChange={(e) => setChoice(e.target.value)}>
-              {data.data?.servers.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
+            <Picker name="server" value={choice} onChange={setChoice} items={data.data?.servers} label={(s) => s.name} />
           </Field>
         </Modal>
       )}

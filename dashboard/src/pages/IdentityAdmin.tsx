@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { Project, Role, RoleAssignment, User } from '../api/types';
 import { Table } from '../components/Table';
-import { Button, Field, Modal, Page, Tabs } from '../components/ui';
+import { Button, Field, Modal, Page, Picker, Tabs } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
@@ -157,34 +157,16 @@ export function IdentityAdmin() {
           )}
           {dialog === 'grant' && (
             <Field label="User">
-              <select name="user" value={form.user} onChange={set('user')}>
-                {d?.users.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
-                  </option>
-                ))}
-              </select>
+              <Picker name="user" value={form.user} onChange={(id) => setForm({ ...form, user: id })} items={d?.users} label={(u) => u.name} />
             </Field>
           )}
           {dialog !== 'project' && (
             <>
               <Field label={dialog === 'user' ? 'Primary project' : 'Project'}>
-                <select name="project" value={form.project} onChange={set('project')}>
-                  {d?.projects.map((p) => (
-                    <option key={p.id} value={p.id}>
-                      {p.name}
-                    </option>
-                  ))}
-                </select>
+                <Picker name="project" value={form.project} onChange={(id) => setForm({ ...form, project: id })} items={d?.projects} label={(p) => p.name} />
               </Field>
               <Field label="Role">
-                <select name="role" value={form.role} onChange={set('role')}>
-                  {d?.roles.map((r) => (
-                    <option key={r.id} value={r.id}>
-                      {r.name}
-                    </option>
-                  ))}
-                </select>
+                <Picker name="role" value={form.role} onChange={(id) => setForm({ ...form, role: id })} items={d?.roles} label={(r) => r.name} />
               </Field>
             </>
           )}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { listNetworks, listPorts } from '../api/compute';
 import type { Router, Subnet } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page } from '../components/ui';
+import { Badge, Button, Field, Modal, Page, Picker } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
@@ -102,26 +102,14 @@ export function Routers() {
             <input name="router_name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
           </Field>
           <Field label="External network">
-            <select value={choice} onChange={(e) => setChoice(e.target.value)}>
-              {externals.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.name}
-                </option>
-              ))}
-            </select>
+            <Picker value={choice} onChange={setChoice} items={externals} label={(n) => n.name} />
           </Field>
         </Modal>
       )}
       {iface && (
         <Modal title={`Add an interface to ${iface.name}`} onClose={() => setIface(undefined)} onSubmit={addIface} submitLabel="Add Interface">
           <Field label="Subnet">
-            <select value={choice} onChange={(e) => setChoice(e.target.value)}>
-              {tenantSubnets.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {netName(s.network_id)}: {s.cidr}
-                </option>
-              ))}
-            </select>
+            <Picker value={choice} onChange={setChoice} items={tenantSubnets} label={(s) => `${netName(s.network_id)}: ${s.cidr}`} />
           </Field>
         </Modal>
       )}

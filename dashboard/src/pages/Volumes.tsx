@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { listServers } from '../api/compute';
 import type { Volume } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page, Spinner } from '../components/ui';
+import { Badge, Button, Field, Modal, Page, Picker, Spinner } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { ago } from '../lib/format';
 import { useLoad } from '../lib/hooks';
@@ -116,13 +116,7 @@ export function Volumes() {
       {attaching && (
         <Modal title={`Attach ${attaching.name || attaching.id.slice(0, 8)}`} onClose={() => setAttaching(undefined)} onSubmit={attach} submitLabel="Attach Volume">
           <Field label="Instance">
-            <select name="server" value={server} onChange={(e) => setServer(e.target.value)}>
-              {candidates.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name} ({s.status})
-                  </option>
-                ))}
-            </select>
+            <Picker name="server" value={server} onChange={setServer} items={candidates} label={(s) => `${s.name} (${s.status})`} />
           </Field>
         </Modal>
       )}
