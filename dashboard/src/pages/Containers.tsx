@@ -3,10 +3,10 @@ import type { SwiftContainer, SwiftObject } from '../api/types';
 import { Table } from '../components/Table';
 import { Button, Field, Modal, Page, Spinner } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
+import { download } from '../lib/download';
 import { ago, bytes } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { Link, navigate } from '../lib/router';
-import { download } from './KeyPairs';
 
 /** An object path for a URL: each segment encoded, the slashes kept. */
 const enc = (path: string) => path.split('/').map(encodeURIComponent).join('/');

@@ -4,19 +4,8 @@ import type { Keypair } from '../api/types';
 import { Table } from '../components/Table';
 import { Button, Field, Modal, Page } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
+import { download } from '../lib/download';
 import { useLoad } from '../lib/hooks';
-
-/** Offers text as a file download (the private key, an object). */
-export function download(name: string, data: BlobPart, type = 'application/octet-stream'): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** Key pairs: create (the private key is downloaded once, never stored), import, delete. */
 export function KeyPairs() {
