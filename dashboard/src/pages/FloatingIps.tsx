@@ -5,6 +5,7 @@ import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page, Picker } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
+import { shortId } from '../lib/format';
 
 /** Floating IPs: allocate from an external network, associate with an instance, release. */
 export function FloatingIps() {
@@ -23,7 +24,7 @@ export function FloatingIps() {
     if (!f.port_id) return '-';
     const port = data.data?.ports.find((p) => p.id === f.port_id);
     const server = port && data.data?.servers.find((s) => s.id === port.device_id);
-    return `${server?.name ?? 'port ' + f.port_id.slice(0, 8)} (${f.fixed_ip_address ?? ''})`;
+    return `${server?.name ?? 'port ' + shortId(f.port_id)} (${f.fixed_ip_address ?? ''})`;
   };
   const allocate = async () => {
     const pool = choice || pools[0]?.id;

@@ -4,7 +4,7 @@ import type { Server } from '../api/types';
 import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page, Spinner } from '../components/ui';
 import { act, useApp, type AppCtx } from '../lib/app';
-import { ago } from '../lib/format';
+import { ago, shortId } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { Link, navigate } from '../lib/router';
 import { LaunchWizard } from './LaunchWizard';
@@ -45,7 +45,7 @@ export function Instances() {
         empty="No instances yet: launch one."
         columns={[
           { title: 'Name', cell: (s) => <Link to={`/project/instances/${s.id}`}>{s.name}</Link> },
-          { title: 'Image', cell: (s) => (s.image ? (names.data?.images.get(s.image.id) ?? s.image.id.slice(0, 8)) : 'volume') },
+          { title: 'Image', cell: (s) => (s.image ? (names.data?.images.get(s.image.id) ?? shortId(s.image.id)) : 'volume') },
           { title: 'IP addresses', cell: (s) => serverIps(s).map((ip) => <div key={ip}>{ip}</div>) },
           { title: 'Flavor', cell: (s) => s.flavor.original_name ?? names.data?.flavors.get(s.flavor.id ?? '') ?? s.flavor.id },
           { title: 'Key pair', cell: (s) => s.key_name ?? '-' },

@@ -5,6 +5,7 @@ import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
+import { shortId } from '../lib/format';
 
 /** Networks with their subnets; create a network with one subnet, delete. */
 export function Networks() {
@@ -53,7 +54,7 @@ export function Networks() {
         empty="No networks."
         columns={[
           { title: 'Name', cell: (n) => n.name },
-          { title: 'Subnets', cell: (n) => n.subnetList.map((s) => <div key={s.id}>{`${s.name || s.id.slice(0, 8)} ${s.cidr}${s.gateway_ip ? ` (gw ${s.gateway_ip})` : ''}`}</div>) },
+          { title: 'Subnets', cell: (n) => n.subnetList.map((s) => <div key={s.id}>{`${s.name || shortId(s.id)} ${s.cidr}${s.gateway_ip ? ` (gw ${s.gateway_ip})` : ''}`}</div>) },
           { title: 'Shared', cell: (n) => (n.shared ? 'yes' : 'no') },
           { title: 'External', cell: (n) => (n['router:external'] ? 'yes' : 'no') },
           { title: 'Status', cell: (n) => <Badge status={n.status} /> },

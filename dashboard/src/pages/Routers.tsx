@@ -5,6 +5,7 @@ import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page, Picker } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
+import { shortId } from '../lib/format';
 
 /** Routers: gateway, interfaces; create with a gateway, add an interface to a subnet, delete. */
 export function Routers() {
@@ -20,7 +21,7 @@ export function Routers() {
     return { routers, networks, subnets, ports };
   }, []);
   const rows = { ...data, data: data.data?.routers };
-  const netName = (id: string) => data.data?.networks.find((n) => n.id === id)?.name ?? id.slice(0, 8);
+  const netName = (id: string) => data.data?.networks.find((n) => n.id === id)?.name ?? shortId(id);
   const [creating, setCreating] = useState(false);
   const [iface, setIface] = useState<Router>();
   const [name, setName] = useState('');

@@ -5,11 +5,12 @@ import { Table } from '../components/Table';
 import { Button, Field, Modal, Page } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
+import { shortId } from '../lib/format';
 
 function describeRule(r: SecurityGroupRule): string {
   const proto = r.protocol ?? 'any';
   const ports = r.port_range_min === null ? '' : r.port_range_min === r.port_range_max ? ` port ${r.port_range_min}` : ` ports ${r.port_range_min}-${r.port_range_max}`;
-  const remote = r.remote_ip_prefix ?? (r.remote_group_id ? `group ${r.remote_group_id.slice(0, 8)}` : 'anywhere');
+  const remote = r.remote_ip_prefix ?? (r.remote_group_id ? `group ${shortId(r.remote_group_id)}` : 'anywhere');
   return `${r.direction} ${r.ethertype} ${proto}${ports} ${r.direction === 'ingress' ? 'from' : 'to'} ${remote}`;
 }
 
