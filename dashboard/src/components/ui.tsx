@@ -111,3 +111,12 @@ export function Tabs<T extends string>(p: { tabs: { id: T; label: string }[]; va
 }
 
 export const Spinner = () => <span className="spinner" aria-label="loading" />;
+
+/** A spinner and what is going on (an upload, instances settling), beside a page's actions. */
+export function Progress(p: { children: ReactNode }) {
+  return (
+    <span className="progress">
+      <Spinner /> {p.children}
+    </span>
+  );
+}

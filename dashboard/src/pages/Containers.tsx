@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { SwiftContainer, SwiftObject } from '../api/types';
 import { Table } from '../components/Table';
-import { Button, Field, Modal, Page, Spinner } from '../components/ui';
+import { Button, Field, Modal, Page, Progress } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { download } from '../lib/download';
 import { ago, bytes } from '../lib/format';
@@ -120,11 +120,7 @@ function ObjectBrowser(p: { container: string; prefix: string }) {
       title={`Container ${p.container}`}
       actions={
         <>
-          {uploading && (
-            <span className="progress">
-              <Spinner /> {uploading}
-            </span>
-          )}
+          {uploading && <Progress>{uploading}</Progress>}
           <Button
             onClick={() => {
               setName('');

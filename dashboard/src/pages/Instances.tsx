@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { associateFloatingIp, isSettling, listFlavors, listFloatingIps, listImages, listNetworks, listServers, serverAction, serverIps } from '../api/compute';
 import type { Server } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page, Spinner } from '../components/ui';
+import { Badge, Button, Field, Modal, Page, Progress, Spinner } from '../components/ui';
 import { act, useApp, type AppCtx } from '../lib/app';
 import { ago, shortId } from '../lib/format';
 import { useLoad } from '../lib/hooks';
@@ -26,11 +26,7 @@ export function Instances() {
       title="Instances"
       actions={
         <>
-          {settling && (
-            <span className="progress">
-              <Spinner /> waiting for instances to settle…
-            </span>
-          )}
+          {settling && <Progress>waiting for instances to settle…</Progress>}
           <Button onClick={servers.reload}>Refresh</Button>
           <Button kind="primary" onClick={() => setLaunching(true)}>
             Launch Instance

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { listServers } from '../api/compute';
 import type { Volume } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page, Picker, Spinner } from '../components/ui';
+import { Badge, Button, Field, Modal, Page, Picker, Progress } from '../components/ui';
 import { act, confirmAct, useApp } from '../lib/app';
 import { ago, shortId } from '../lib/format';
 import { useLoad } from '../lib/hooks';
@@ -49,11 +49,7 @@ export function Volumes() {
       title="Volumes"
       actions={
         <>
-          {settling && (
-            <span className="progress">
-              <Spinner /> waiting for volumes to settle…
-            </span>
-          )}
+          {settling && <Progress>waiting for volumes to settle…</Progress>}
           <Button onClick={volumes.reload}>Refresh</Button>
           <Button
             kind="primary"
