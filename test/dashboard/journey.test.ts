@@ -226,3 +226,16 @@ async function projectId(name: string): Promise<string | undefined> {
   const r = await cloud.req('GET', `/identity/v3/projects?name=${name}`, { token: await cloud.token('admin') });
   return r.body.projects[0]?.id;
 }
+
+test('logging in from an admin page sends the admin back to it', { skip }, async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+  await page.goto(`${cloud.url}/admin/identity`);
+  await page.waitForURL(/\/login\?next=%2Fadmin%2Fidentity$/);
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', 'secret');
+  await page.fill('input[name=project]', 'admin');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/admin\/identity$/);
+  await row('demo').waitFor();
+});
