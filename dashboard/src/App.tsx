@@ -45,6 +45,9 @@ const NAV: NavItem[] = [
   { group: 'Identity', path: '/admin/identity', label: 'Projects & Users', page: () => <IdentityAdmin />, when: (s) => isAdmin(s) },
 ];
 
+/** A page of the app (where login may send the user back to), never another origin. */
+const isPagePath = (path: string) => path.startsWith('/project/') || path.startsWith('/admin/');
+
 export function App() {
   const [session, setSession] = useState<Session | undefined>(loadSession);
   const [notice, setNotice] = useState<string>();
@@ -59,10 +62,10 @@ export function App() {
     setSession(s);
     setNotice(undefined);
     const back = new URLSearchParams(location.search).get('next');
-    navigate(back && back.startsWith('/project/') ? back : '/project/overview', true);
+    navigate(back && isPagePath(back) ? back : '/project/overview', true);
   };
   useEffect(() => {
-    if (!session && path !== '/login') navigate(`/login${path.startsWith('/project/') || path.startsWith('/admin/') ? `?next=${encodeURIComponent(path)}` : ''}`, true);
+    if (!session && path !== '/login') navigate(`/login${isPagePath(path) ? `?next=${encodeURIComponent(path)}` : ''}`, true);
     else if (session && (path === '/' || path === '/login' || path === '/index.html')) navigate('/project/overview', true);
   }, [session, path]);
   if (!session) return <Login onLogin={onLogin} notice={notice} />;

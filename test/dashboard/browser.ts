@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { DASHBOARD_DIR } from '../../src/main.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -15,10 +16,24 @@ export function browserSkipReason(): string | undefined {
   return `${CHROMIUM} not installed (apt-get install chromium)`;
 }
 
+/**
+ * Why the dashboard tests cannot run here (no browser, or the app not built), or undefined when
+ * they can; under CI=true either is a failure instead.
+ */
+export function dashboardSkipReason(): string | undefined {
+  const skip = browserSkipReason() ?? (existsSync(join(DASHBOARD_DIR, 'index.html')) ? undefined : 'dashboard not built (npm run build:dashboard)');
+  if (skip && process.env.CI === 'true') throw new Error(`dashboard tests cannot run under CI: ${skip}`);
+  return skip;
+}
+
 export interface TestBrowser {
   context: BrowserContext;
+  /** The first tab: 10 s default timeout, every confirm() accepted. */
+  page: Page;
   /** Where screenshots and downloads go; removed by close(). */
   dir: string;
+  /** Screenshots: $STRATUS_SCREENSHOTS when set, else under `dir`. */
+  shots: string;
   close(): Promise<void>;
 }
 
@@ -60,12 +75,30 @@ export async function launchBrowser(allowedOrigin: string): Promise<TestBrowser>
     (url) => url.origin !== allowedOrigin,
     (route) => route.abort('blockedbyclient'),
   );
+  const shots = process.env.STRATUS_SCREENSHOTS ?? join(dir, 'shots');
+  mkdirSync(shots, { recursive: true });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(10_000);
+  page.on('dialog', (d) => void d.accept());
   return {
     context,
+    page,
     dir,
+    shots,
     async close() {
       await context.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The locators both dashboard suites use, on whatever page `page()` returns at call time. */
+export function pageHelpers(page: () => Page) {
+  return {
+    /** Follow a sidebar link. */
+    nav: (name: string) => page().locator('aside').getByRole('link', { name, exact: true }).click(),
+    dialog: (title: string) => page().getByRole('dialog', { name: title }),
+    /** A table row by its `rowName`. */
+    row: (name: string) => page().locator(`tr[data-row="${name}"]`),
   };
 }

@@ -13,6 +13,9 @@ export const SERVICES = {
 } as const;
 export type ServiceKey = keyof typeof SERVICES;
 
+/** The API version under a catalog endpoint that lists versions (the others are called as is). */
+const VERSION_PATH: Partial<Record<ServiceKey, string>> = { identity: '/v3', network: '/v2.0', image: '/v2', metric: '/v1' };
+
 export interface CallOptions {
   body?: unknown;
   /** A raw body (file upload); sent as is with `contentType`. */
@@ -38,8 +41,7 @@ export class Api {
   url(svc: ServiceKey, path: string): string {
     const base = endpoint(this.session, SERVICES[svc]);
     if (!base) throw new ApiError(`the catalog has no ${SERVICES[svc]} service`, 404, 'This cloud does not run that service; ask the operator.', svc);
-    const root = svc === 'identity' ? `${base}/v3` : svc === 'network' ? `${base}/v2.0` : svc === 'image' ? `${base}/v2` : svc === 'metric' ? `${base}/v1` : base;
-    return root + path;
+    return base + (VERSION_PATH[svc] ?? '') + path;
   }
 
   /** The raw response (downloads, object listings); throws an ApiError unless it is 2xx. */

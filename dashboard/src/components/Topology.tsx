@@ -1,5 +1,6 @@
 import type { FloatingIp, Network, Port, Router, Server, Subnet } from '../api/types';
 import { navigate } from '../lib/router';
+import { shortId } from '../lib/format';
 
 export interface TopologyData {
   networks: Network[];
@@ -140,7 +141,7 @@ export function Topology(p: { data: TopologyData }) {
         return (
           <g key={r.id} className="node router" data-node={`router:${r.name}`} onClick={() => navigate('/project/routers')}>
             <rect x={rp.x} y={rp.y} width={100} height={36} rx={18} />
-            <text x={rp.x + 50} y={rp.y + 23} textAnchor="middle">⇄ {r.name || r.id.slice(0, 8)}</text>
+            <text x={rp.x + 50} y={rp.y + 23} textAnchor="middle">⇄ {r.name || shortId(r.id)}</text>
           </g>
         );
       })}

@@ -85,6 +85,19 @@ export function Field(p: { label: string; children: ReactNode; help?: string }) 
   );
 }
 
+/** A `<select>` of things with an id, each shown as `label(item)`; `onChange` gets the chosen id. */
+export function Picker<T extends { id: string }>(p: { name?: string; value: string; onChange: (id: string) => void; items: readonly T[] | undefined; label: (item: T) => string }) {
+  return (
+    <select name={p.name} value={p.value} onChange={(e) => p.onChange(e.target.value)}>
+      {p.items?.map((i) => (
+        <option key={i.id} value={i.id}>
+          {p.label(i)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export function Tabs<T extends string>(p: { tabs: { id: T; label: string }[]; value: T; onChange: (t: T) => void }) {
   return (
     <nav className="tabs">
@@ -98,3 +111,12 @@ export function Tabs<T extends string>(p: { tabs: { id: T; label: string }[]; va
 }
 
 export const Spinner = () => <span className="spinner" aria-label="loading" />;
+
+/** A spinner and what is going on (an upload, instances settling), beside a page's actions. */
+export function Progress(p: { children: ReactNode }) {
+  return (
+    <span className="progress">
+      <Spinner /> {p.children}
+    </span>
+  );
+}

@@ -21,14 +21,26 @@ export function useApp(): AppCtx {
   return c;
 }
 
-/** Runs an action, reporting success or failure; resolves true when it worked. */
-export async function act(app: AppCtx, what: string, fn: () => Promise<unknown>): Promise<boolean> {
+/**
+ * Runs an action, reporting success or failure; resolves true when it worked. `onOk` (usually a
+ * list's `reload`) runs only when it worked, so a failed form keeps what is shown.
+ */
+export async function act(app: AppCtx, what: string, fn: () => Promise<unknown>, onOk?: () => void): Promise<boolean> {
   try {
     await fn();
     app.notify(what);
+    onOk?.();
     return true;
   } catch (e) {
     app.fail(e);
     return false;
   }
+}
+
+/**
+ * Asks `question` (a delete or release); when confirmed, runs the action like `act` and then
+ * `reload`s whether it worked or not, since a failed delete may still have changed the list.
+ */
+export function confirmAct(app: AppCtx, question: string, what: string, fn: () => Promise<unknown>, reload: () => void): void {
+  if (confirm(question)) void act(app, what, fn).then(() => reload());
 }

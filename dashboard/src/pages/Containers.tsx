@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import type { SwiftContainer, SwiftObject } from '../api/types';
 import { Table } from '../components/Table';
-import { Button, Field, Modal, Page, Spinner } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { Button, Field, Modal, Page, Progress } from '../components/ui';
+import { act, confirmAct, useApp } from '../lib/app';
+import { download } from '../lib/download';
 import { ago, bytes } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { Link, navigate } from '../lib/router';
-import { download } from './KeyPairs';
 
 /** An object path for a URL: each segment encoded, the slashes kept. */
 const enc = (path: string) => path.split('/').map(encodeURIComponent).join('/');
@@ -31,9 +31,7 @@ function ContainerList() {
       app.fail(new Error('A container name cannot contain "/"; use pseudo-folders inside the container instead.'));
       return false;
     }
-    const ok = await act(app, `Created container ${name}`, () => api.fetch('object', 'PUT', `/${encodeURIComponent(name.trim())}`));
-    if (ok) list.reload();
-    return ok;
+    return act(app, `Created container ${name}`, () => api.fetch('object', 'PUT', `/${encodeURIComponent(name.trim())}`), list.reload);
   };
   return (
     <Page
@@ -63,7 +61,7 @@ function ContainerList() {
           <Button
             kind="danger"
             title={c.count ? 'Delete its objects first' : undefined}
-            onClick={() => confirm(`Delete container ${c.name}?`) && void act(app, `Deleted container ${c.name}`, () => api.fetch('object', 'DELETE', `/${encodeURIComponent(c.name)}`)).then(list.reload)}
+            onClick={() => confirmAct(app, `Delete container ${c.name}?`, `Deleted container ${c.name}`, () => api.fetch('object', 'DELETE', `/${encodeURIComponent(c.name)}`), list.reload)}
           >
             Delete
           </Button>
@@ -107,9 +105,7 @@ function ObjectBrowser(p: { container: string; prefix: string }) {
   };
   const makeFolder = async () => {
     const n = name.trim().replace(/\/+$/, '');
-    const ok = await act(app, `Created folder ${n}`, () => api.fetch('object', 'PUT', `${base}/${enc(`${p.prefix}${n}/`)}`, { raw: '', contentType: 'application/directory' }));
-    if (ok) list.reload();
-    return ok;
+    return act(app, `Created folder ${n}`, () => api.fetch('object', 'PUT', `${base}/${enc(`${p.prefix}${n}/`)}`, { raw: '', contentType: 'application/directory' }), list.reload);
   };
   const get = async (o: SwiftObject) => {
     const n = o.name!;
@@ -124,11 +120,7 @@ function ObjectBrowser(p: { container: string; prefix: string }) {
       title={`Container ${p.container}`}
       actions={
         <>
-          {uploading && (
-            <span className="progress">
-              <Spinner /> {uploading}
-            </span>
-          )}
+          {uploading && <Progress>{uploading}</Progress>}
           <Button
             onClick={() => {
               setName('');
@@ -184,7 +176,7 @@ function ObjectBrowser(p: { container: string; prefix: string }) {
           ) : (
             <span className="row-actions">
               <Button onClick={() => void get(o)}>Download</Button>
-              <Button kind="danger" onClick={() => confirm(`Delete ${o.name}?`) && void act(app, `Deleted ${o.name}`, () => api.fetch('object', 'DELETE', `${base}/${enc(o.name!)}`)).then(list.reload)}>
+              <Button kind="danger" onClick={() => confirmAct(app, `Delete ${o.name}?`, `Deleted ${o.name}`, () => api.fetch('object', 'DELETE', `${base}/${enc(o.name!)}`), list.reload)}>
                 Delete
               </Button>
             </span>

@@ -2,9 +2,10 @@ import { useState } from 'react';
 import { associateFloatingIp, listFloatingIps, listNetworks, listPorts, listServers } from '../api/compute';
 import type { FloatingIp } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { Badge, Button, Field, Modal, Page, Picker } from '../components/ui';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
+import { shortId } from '../lib/format';
 
 /** Floating IPs: allocate from an external network, associate with an instance, release. */
 export function FloatingIps() {
@@ -23,7 +24,7 @@ export function FloatingIps() {
     if (!f.port_id) return '-';
     const port = data.data?.ports.find((p) => p.id === f.port_id);
     const server = port && data.data?.servers.find((s) => s.id === port.device_id);
-    return `${server?.name ?? 'port ' + f.port_id.slice(0, 8)} (${f.fixed_ip_address ?? ''})`;
+    return `${server?.name ?? 'port ' + shortId(f.port_id)} (${f.fixed_ip_address ?? ''})`;
   };
   const allocate = async () => {
     const pool = choice || pools[0]?.id;
@@ -31,9 +32,7 @@ export function FloatingIps() {
       app.fail(new Error('There is no external network to allocate from; ask an admin to create one.'));
       return false;
     }
-    const ok = await act(app, 'Floating IP allocated', () => api.post('network', '/floatingips', { floatingip: { floating_network_id: pool } }));
-    if (ok) data.reload();
-    return ok;
+    return act(app, 'Floating IP allocated', () => api.post('network', '/floatingips', { floatingip: { floating_network_id: pool } }), data.reload);
   };
   const associate = async () => {
     const server = choice || data.data?.servers[0]?.id;
@@ -41,9 +40,7 @@ export function FloatingIps() {
       app.fail(new Error('There is no instance to associate with: launch one first.'));
       return false;
     }
-    const ok = await act(app, `Associated ${assoc!.floating_ip_address}`, () => associateFloatingIp(api, server, assoc!.id));
-    if (ok) data.reload();
-    return ok;
+    return act(app, `Associated ${assoc!.floating_ip_address}`, () => associateFloatingIp(api, server, assoc!.id), data.reload);
   };
   return (
     <Page
@@ -85,7 +82,7 @@ export function FloatingIps() {
                 Associate
               </Button>
             )}
-            <Button kind="danger" onClick={() => confirm(`Release ${f.floating_ip_address}?`) && void act(app, `Released ${f.floating_ip_address}`, () => api.del('network', `/floatingips/${f.id}`)).then(data.reload)}>
+            <Button kind="danger" onClick={() => confirmAct(app, `Release ${f.floating_ip_address}?`, `Released ${f.floating_ip_address}`, () => api.del('network', `/floatingips/${f.id}`), data.reload)}>
               Release
             </Button>
           </span>
@@ -94,26 +91,14 @@ export function FloatingIps() {
       {allocating && (
         <Modal title="Allocate Floating IP" onClose={() => setAllocating(false)} onSubmit={allocate} submitLabel="Allocate IP">
           <Field label="Pool">
-            <select name="pool" value={choice} onChange={(e) => setChoice(e.target.value)}>
-              {pools.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.name}
-                </option>
-              ))}
-            </select>
+            <Picker name="pool" value={choice} onChange={setChoice} items={pools} label={(n) => n.name} />
           </Field>
         </Modal>
       )}
       {assoc && (
         <Modal title={`Associate ${assoc.floating_ip_address}`} onClose={() => setAssoc(undefined)} onSubmit={associate} submitLabel="Associate">
           <Field label="Instance">
-            <select name="server" value={choice} onChange={(e) => setChoice(e.target.value)}>
-              {data.data?.servers.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
+            <Picker name="server" value={choice} onChange={setChoice} items={data.data?.servers} label={(s) => s.name} />
           </Field>
         </Modal>
       )}

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { Project, Role, RoleAssignment, User } from '../api/types';
 import { Table } from '../components/Table';
-import { Button, Field, Modal, Page, Tabs } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { Button, Field, Modal, Page, Picker, Tabs } from '../components/ui';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
 type Tab = 'projects' | 'users' | 'roles' | 'assignments';
@@ -47,7 +47,7 @@ export function IdentityAdmin() {
     if (ok) all.reload();
     return ok;
   };
-  const remove = (what: string, path: string) => confirm(`Delete ${what}?`) && void act(app, `Deleted ${what}`, () => api.del('identity', path)).then(all.reload);
+  const remove = (what: string, path: string) => confirmAct(app, `Delete ${what}?`, `Deleted ${what}`, () => api.del('identity', path), all.reload);
   const projectName = (id?: string) => d?.projects.find((p) => p.id === id)?.name ?? id?.slice(0, 8) ?? '-';
   return (
     <Page
@@ -157,34 +157,16 @@ export function IdentityAdmin() {
           )}
           {dialog === 'grant' && (
             <Field label="User">
-              <select name="user" value={form.user} onChange={set('user')}>
-                {d?.users.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
-                  </option>
-                ))}
-              </select>
+              <Picker name="user" value={form.user} onChange={(id) => setForm({ ...form, user: id })} items={d?.users} label={(u) => u.name} />
             </Field>
           )}
           {dialog !== 'project' && (
             <>
               <Field label={dialog === 'user' ? 'Primary project' : 'Project'}>
-                <select name="project" value={form.project} onChange={set('project')}>
-                  {d?.projects.map((p) => (
-                    <option key={p.id} value={p.id}>
-                      {p.name}
-                    </option>
-                  ))}
-                </select>
+                <Picker name="project" value={form.project} onChange={(id) => setForm({ ...form, project: id })} items={d?.projects} label={(p) => p.name} />
               </Field>
               <Field label="Role">
-                <select name="role" value={form.role} onChange={set('role')}>
-                  {d?.roles.map((r) => (
-                    <option key={r.id} value={r.id}>
-                      {r.name}
-                    </option>
-                  ))}
-                </select>
+                <Picker name="role" value={form.role} onChange={(id) => setForm({ ...form, role: id })} items={d?.roles} label={(r) => r.name} />
               </Field>
             </>
           )}

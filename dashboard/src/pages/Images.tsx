@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { listImages } from '../api/compute';
 import type { Image } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page, Spinner } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { Badge, Button, Field, Modal, Page, Progress, Spinner } from '../components/ui';
+import { act, confirmAct, useApp } from '../lib/app';
 import { ago, bytes } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 
@@ -44,11 +44,7 @@ export function Images() {
       title="Images"
       actions={
         <>
-          {uploading && (
-            <span className="progress">
-              <Spinner /> {uploading}
-            </span>
-          )}
+          {uploading && <Progress>{uploading}</Progress>}
           <Button onClick={images.reload}>Refresh</Button>
           <Button
             kind="primary"
@@ -78,7 +74,7 @@ export function Images() {
         ]}
         actions={(i) =>
           mine(i) ? (
-            <Button kind="danger" onClick={() => confirm(`Delete image ${i.name}?`) && void act(app, `Deleted image ${i.name}`, () => api.del('image', `/images/${i.id}`)).then(images.reload)}>
+            <Button kind="danger" onClick={() => confirmAct(app, `Delete image ${i.name}?`, `Deleted image ${i.name}`, () => api.del('image', `/images/${i.id}`), images.reload)}>
               Delete
             </Button>
           ) : (

@@ -6,6 +6,7 @@ import { useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 import { Link, navigate } from '../lib/router';
 import { FloatingIpDialog, ServerActions, Status } from './Instances';
+import { shortId } from '../lib/format';
 
 /** One instance: its fields, and its console log (Nova's os-getConsoleOutput). */
 export function InstanceDetail(p: { id: string }) {
@@ -53,7 +54,7 @@ function Fields({ s }: { s: Server }) {
     ['Flavor', s.flavor.original_name ?? s.flavor.id],
     ['Key pair', s.key_name ?? '-'],
     ['Security groups', (s.security_groups ?? []).map((g) => g.name).join(', ') || '-'],
-    ['Volumes attached', (s['os-extended-volumes:volumes_attached'] ?? []).map((v) => v.id.slice(0, 8)).join(', ') || '-'],
+    ['Volumes attached', (s['os-extended-volumes:volumes_attached'] ?? []).map((v) => shortId(v.id)).join(', ') || '-'],
     ['Created', new Date(s.created).toLocaleString()],
   ];
   if (s.fault) rows.push(['Fault', <span key="f" className="bad-text">{s.fault.message}</span>]);

@@ -2,9 +2,9 @@ import { useState } from 'react';
 import { associateFloatingIp, isSettling, listFlavors, listFloatingIps, listImages, listNetworks, listServers, serverAction, serverIps } from '../api/compute';
 import type { Server } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page, Spinner } from '../components/ui';
+import { Badge, Button, Field, Modal, Page, Progress, Spinner } from '../components/ui';
 import { act, useApp, type AppCtx } from '../lib/app';
-import { ago } from '../lib/format';
+import { ago, shortId } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { Link, navigate } from '../lib/router';
 import { LaunchWizard } from './LaunchWizard';
@@ -26,11 +26,7 @@ export function Instances() {
       title="Instances"
       actions={
         <>
-          {settling && (
-            <span className="progress">
-              <Spinner /> waiting for instances to settle…
-            </span>
-          )}
+          {settling && <Progress>waiting for instances to settle…</Progress>}
           <Button onClick={servers.reload}>Refresh</Button>
           <Button kind="primary" onClick={() => setLaunching(true)}>
             Launch Instance
@@ -45,7 +41,7 @@ export function Instances() {
         empty="No instances yet: launch one."
         columns={[
           { title: 'Name', cell: (s) => <Link to={`/project/instances/${s.id}`}>{s.name}</Link> },
-          { title: 'Image', cell: (s) => (s.image ? (names.data?.images.get(s.image.id) ?? s.image.id.slice(0, 8)) : 'volume') },
+          { title: 'Image', cell: (s) => (s.image ? (names.data?.images.get(s.image.id) ?? shortId(s.image.id)) : 'volume') },
           { title: 'IP addresses', cell: (s) => serverIps(s).map((ip) => <div key={ip}>{ip}</div>) },
           { title: 'Flavor', cell: (s) => s.flavor.original_name ?? names.data?.flavors.get(s.flavor.id ?? '') ?? s.flavor.id },
           { title: 'Key pair', cell: (s) => s.key_name ?? '-' },

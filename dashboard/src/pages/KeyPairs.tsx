@@ -3,20 +3,9 @@ import { listKeypairs } from '../api/compute';
 import type { Keypair } from '../api/types';
 import { Table } from '../components/Table';
 import { Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
+import { download } from '../lib/download';
 import { useLoad } from '../lib/hooks';
-
-/** Offers text as a file download (the private key, an object). */
-export function download(name: string, data: BlobPart, type = 'application/octet-stream'): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** Key pairs: create (the private key is downloaded once, never stored), import, delete. */
 export function KeyPairs() {
@@ -75,7 +64,7 @@ export function KeyPairs() {
           { title: 'Fingerprint', cell: (k) => <code>{k.fingerprint}</code> },
         ]}
         actions={(k) => (
-          <Button kind="danger" onClick={() => confirm(`Delete key pair ${k.name}?`) && void act(app, `Deleted key pair ${k.name}`, () => api.del('compute', `/os-keypairs/${encodeURIComponent(k.name)}`)).then(keys.reload)}>
+          <Button kind="danger" onClick={() => confirmAct(app, `Delete key pair ${k.name}?`, `Deleted key pair ${k.name}`, () => api.del('compute', `/os-keypairs/${encodeURIComponent(k.name)}`), keys.reload)}>
             Delete
           </Button>
         )}

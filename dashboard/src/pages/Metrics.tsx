@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { listServers } from '../api/compute';
 import { ApiError } from '../api/errors';
 import { LineChart, type Series } from '../components/charts';
-import { ErrorBox, Field, Page, Spinner } from '../components/ui';
+import { ErrorBox, Field, Page, Picker, Spinner } from '../components/ui';
 import { useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
 
@@ -76,13 +76,7 @@ export function Metrics() {
     <Page title="Metrics">
       {servers.error ? <ErrorBox error={servers.error} onRetry={servers.reload} /> : null}
       <Field label="Instance">
-        <select name="server" value={chosen} onChange={(e) => setServer(e.target.value)}>
-          {servers.data?.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
+        <Picker name="server" value={chosen} onChange={setServer} items={servers.data} label={(s) => s.name} />
       </Field>
       {servers.data?.length === 0 && <p className="muted">No instances: launch one to see its measures.</p>}
       {graphs.error ? <ErrorBox error={graphs.error} onRetry={graphs.reload} /> : null}

@@ -3,8 +3,9 @@ import { listNetworks } from '../api/compute';
 import type { Subnet } from '../api/types';
 import { Table } from '../components/Table';
 import { Badge, Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
+import { shortId } from '../lib/format';
 
 /** Networks with their subnets; create a network with one subnet, delete. */
 export function Networks() {
@@ -18,7 +19,7 @@ export function Networks() {
   const [name, setName] = useState('');
   const [cidr, setCidr] = useState('10.1.0.0/24');
   const create = async () => {
-    const ok = await act(app, `Created network ${name}`, async () => {
+    return act(app, `Created network ${name}`, async () => {
       const n = await api.post<{ network: { id: string } }>('network', '/networks', { network: { name: name.trim() } });
       if (cidr.trim()) {
         try {
@@ -29,9 +30,7 @@ export function Networks() {
           throw e;
         }
       }
-    });
-    if (ok) nets.reload();
-    return ok;
+    }, nets.reload);
   };
   return (
     <Page
@@ -55,14 +54,14 @@ export function Networks() {
         empty="No networks."
         columns={[
           { title: 'Name', cell: (n) => n.name },
-          { title: 'Subnets', cell: (n) => n.subnetList.map((s) => <div key={s.id}>{`${s.name || s.id.slice(0, 8)} ${s.cidr}${s.gateway_ip ? ` (gw ${s.gateway_ip})` : ''}`}</div>) },
+          { title: 'Subnets', cell: (n) => n.subnetList.map((s) => <div key={s.id}>{`${s.name || shortId(s.id)} ${s.cidr}${s.gateway_ip ? ` (gw ${s.gateway_ip})` : ''}`}</div>) },
           { title: 'Shared', cell: (n) => (n.shared ? 'yes' : 'no') },
           { title: 'External', cell: (n) => (n['router:external'] ? 'yes' : 'no') },
           { title: 'Status', cell: (n) => <Badge status={n.status} /> },
         ]}
         actions={(n) =>
           n.project_id === session.project.id ? (
-            <Button kind="danger" onClick={() => confirm(`Delete network ${n.name}?`) && void act(app, `Deleted network ${n.name}`, () => api.del('network', `/networks/${n.id}`)).then(nets.reload)}>
+            <Button kind="danger" onClick={() => confirmAct(app, `Delete network ${n.name}?`, `Deleted network ${n.name}`, () => api.del('network', `/networks/${n.id}`), nets.reload)}>
               Delete
             </Button>
           ) : null

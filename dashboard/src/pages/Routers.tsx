@@ -2,9 +2,10 @@ import { useState } from 'react';
 import { listNetworks, listPorts } from '../api/compute';
 import type { Router, Subnet } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { Badge, Button, Field, Modal, Page, Picker } from '../components/ui';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
+import { shortId } from '../lib/format';
 
 /** Routers: gateway, interfaces; create with a gateway, add an interface to a subnet, delete. */
 export function Routers() {
@@ -20,7 +21,7 @@ export function Routers() {
     return { routers, networks, subnets, ports };
   }, []);
   const rows = { ...data, data: data.data?.routers };
-  const netName = (id: string) => data.data?.networks.find((n) => n.id === id)?.name ?? id.slice(0, 8);
+  const netName = (id: string) => data.data?.networks.find((n) => n.id === id)?.name ?? shortId(id);
   const [creating, setCreating] = useState(false);
   const [iface, setIface] = useState<Router>();
   const [name, setName] = useState('');
@@ -28,9 +29,7 @@ export function Routers() {
   const externals = data.data?.networks.filter((n) => n['router:external']) ?? [];
   const create = async () => {
     const gw = choice || externals[0]?.id;
-    const ok = await act(app, `Created router ${name}`, () => api.post('network', '/routers', { router: { name: name.trim(), ...(gw ? { external_gateway_info: { network_id: gw } } : {}) } }));
-    if (ok) data.reload();
-    return ok;
+    return act(app, `Created router ${name}`, () => api.post('network', '/routers', { router: { name: name.trim(), ...(gw ? { external_gateway_info: { network_id: gw } } : {}) } }), data.reload);
   };
   const tenantSubnets = data.data?.subnets.filter((s) => !externals.some((n) => n.id === s.network_id)) ?? [];
   const addIface = async () => {
@@ -39,9 +38,7 @@ export function Routers() {
       app.fail(new Error('There is no subnet to connect: create a network with a subnet first.'));
       return false;
     }
-    const ok = await act(app, `Interface added to ${iface!.name}`, () => api.put('network', `/routers/${iface!.id}/add_router_interface`, { subnet_id: subnet }));
-    if (ok) data.reload();
-    return ok;
+    return act(app, `Interface added to ${iface!.name}`, () => api.put('network', `/routers/${iface!.id}/add_router_interface`, { subnet_id: subnet }), data.reload);
   };
   const removeIface = (r: Router, portId: string) => void act(app, `Interface removed from ${r.name}`, () => api.put('network', `/routers/${r.id}/remove_router_interface`, { port_id: portId })).then(data.reload);
   return (
@@ -94,7 +91,7 @@ export function Routers() {
             >
               Add Interface
             </Button>
-            <Button kind="danger" onClick={() => confirm(`Delete router ${r.name}?`) && void act(app, `Deleted router ${r.name}`, () => api.del('network', `/routers/${r.id}`)).then(data.reload)}>
+            <Button kind="danger" onClick={() => confirmAct(app, `Delete router ${r.name}?`, `Deleted router ${r.name}`, () => api.del('network', `/routers/${r.id}`), data.reload)}>
               Delete
             </Button>
           </span>
@@ -106,26 +103,14 @@ export function Routers() {
             <input name="router_name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
           </Field>
           <Field label="External network">
-            <select value={choice} onChange={(e) => setChoice(e.target.value)}>
-              {externals.map((n) => (
-                <option key={n.id} value={n.id}>
-                  {n.name}
-                </option>
-              ))}
-            </select>
+            <Picker value={choice} onChange={setChoice} items={externals} label={(n) => n.name} />
           </Field>
         </Modal>
       )}
       {iface && (
         <Modal title={`Add an interface to ${iface.name}`} onClose={() => setIface(undefined)} onSubmit={addIface} submitLabel="Add Interface">
           <Field label="Subnet">
-            <select value={choice} onChange={(e) => setChoice(e.target.value)}>
-              {tenantSubnets.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {netName(s.network_id)}: {s.cidr}
-                </option>
-              ))}
-            </select>
+            <Picker value={choice} onChange={setChoice} items={tenantSubnets} label={(s) => `${netName(s.network_id)}: ${s.cidr}`} />
           </Field>
         </Modal>
       )}

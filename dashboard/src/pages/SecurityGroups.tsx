@@ -3,13 +3,14 @@ import { listSecurityGroups } from '../api/compute';
 import type { SecurityGroup, SecurityGroupRule } from '../api/types';
 import { Table } from '../components/Table';
 import { Button, Field, Modal, Page } from '../components/ui';
-import { act, useApp } from '../lib/app';
+import { act, confirmAct, useApp } from '../lib/app';
 import { useLoad } from '../lib/hooks';
+import { shortId } from '../lib/format';
 
 function describeRule(r: SecurityGroupRule): string {
   const proto = r.protocol ?? 'any';
   const ports = r.port_range_min === null ? '' : r.port_range_min === r.port_range_max ? ` port ${r.port_range_min}` : ` ports ${r.port_range_min}-${r.port_range_max}`;
-  const remote = r.remote_ip_prefix ?? (r.remote_group_id ? `group ${r.remote_group_id.slice(0, 8)}` : 'anywhere');
+  const remote = r.remote_ip_prefix ?? (r.remote_group_id ? `group ${shortId(r.remote_group_id)}` : 'anywhere');
   return `${r.direction} ${r.ethertype} ${proto}${ports} ${r.direction === 'ingress' ? 'from' : 'to'} ${remote}`;
 }
 
@@ -24,9 +25,7 @@ export function SecurityGroups() {
   const [description, setDescription] = useState('');
   const [rule, setRule] = useState({ direction: 'ingress', protocol: 'tcp', port: '22', remote: '0.0.0.0/0' });
   const create = async () => {
-    const ok = await act(app, `Created security group ${name}`, () => api.post('network', '/security-groups', { security_group: { name: name.trim(), description } }));
-    if (ok) groups.reload();
-    return ok;
+    return act(app, `Created security group ${name}`, () => api.post('network', '/security-groups', { security_group: { name: name.trim(), description } }), groups.reload);
   };
   const addRule = async () => {
     const [min, max] = rule.port.includes('-') ? rule.port.split('-').map(Number) : [Number(rule.port), Number(rule.port)];
@@ -45,9 +44,7 @@ export function SecurityGroups() {
         ...(rule.remote ? { remote_ip_prefix: rule.remote } : {}),
       },
     };
-    const ok = await act(app, `Rule added to ${ruleFor!.name}`, () => api.post('network', '/security-group-rules', body));
-    if (ok) groups.reload();
-    return ok;
+    return act(app, `Rule added to ${ruleFor!.name}`, () => api.post('network', '/security-group-rules', body), groups.reload);
   };
   return (
     <Page
@@ -90,7 +87,7 @@ export function SecurityGroups() {
           <span className="row-actions">
             <Button onClick={() => setRuleFor(g)}>Add Rule</Button>
             {g.name !== 'default' && (
-              <Button kind="danger" onClick={() => confirm(`Delete security group ${g.name}?`) && void act(app, `Deleted ${g.name}`, () => api.del('network', `/security-groups/${g.id}`)).then(groups.reload)}>
+              <Button kind="danger" onClick={() => confirmAct(app, `Delete security group ${g.name}?`, `Deleted ${g.name}`, () => api.del('network', `/security-groups/${g.id}`), groups.reload)}>
                 Delete
               </Button>
             )}

@@ -2,12 +2,14 @@ import { useState } from 'react';
 import { listServers } from '../api/compute';
 import type { Volume } from '../api/types';
 import { Table } from '../components/Table';
-import { Badge, Button, Field, Modal, Page, Spinner } from '../components/ui';
-import { act, useApp } from '../lib/app';
-import { ago } from '../lib/format';
+import { Badge, Button, Field, Modal, Page, Picker, Progress } from '../components/ui';
+import { act, confirmAct, useApp } from '../lib/app';
+import { ago, shortId } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 
 const SETTLING = /ing$|reserved/;
+/** A volume's name, or its short id when it has none. */
+const volumeName = (v: Volume) => v.name || shortId(v.id);
 
 /** Cinder volumes: create, attach to and detach from an instance (through Nova), delete. */
 export function Volumes() {
@@ -16,7 +18,7 @@ export function Volumes() {
   const volumes = useLoad(() => api.get<{ volumes: Volume[] }>('volume', '/volumes/detail').then((r) => r.volumes), [], { ms: 1000, while: (l) => l.some((v) => SETTLING.test(v.status)) });
   const servers = useLoad(() => listServers(api), []);
   const candidates = (servers.data ?? []).filter((s) => s.status === 'ACTIVE' || s.status === 'SHUTOFF');
-  const serverName = (id: string) => servers.data?.find((s) => s.id === id)?.name ?? id.slice(0, 8);
+  const serverName = (id: string) => servers.data?.find((s) => s.id === id)?.name ?? shortId(id);
   const [creating, setCreating] = useState(false);
   const [attaching, setAttaching] = useState<Volume>();
   const [name, setName] = useState('');
@@ -24,9 +26,7 @@ export function Volumes() {
   const [description, setDescription] = useState('');
   const [server, setServer] = useState('');
   const create = async () => {
-    const ok = await act(app, `Creating volume ${name}`, () => api.post('volume', '/volumes', { volume: { name: name.trim(), size, description } }));
-    if (ok) volumes.reload();
-    return ok;
+    return act(app, `Creating volume ${name}`, () => api.post('volume', '/volumes', { volume: { name: name.trim(), size, description } }), volumes.reload);
   };
   const attach = async () => {
     const v = attaching!;
@@ -35,30 +35,21 @@ export function Volumes() {
       app.fail(new Error('There is no instance to attach to: launch one first.'));
       return false;
     }
-    const ok = await act(app, `Attaching ${v.name || v.id.slice(0, 8)} to ${serverName(target)}`, () => api.post('compute', `/servers/${target}/os-volume_attachments`, { volumeAttachment: { volumeId: v.id } }));
-    if (ok) volumes.reload();
-    return ok;
+    return act(app, `Attaching ${volumeName(v)} to ${serverName(target)}`, () => api.post('compute', `/servers/${target}/os-volume_attachments`, { volumeAttachment: { volumeId: v.id } }), volumes.reload);
   };
   const detach = (v: Volume) => {
     const a = v.attachments[0];
     if (!a) return;
-    void act(app, `Detaching ${v.name || v.id.slice(0, 8)}`, () => api.del('compute', `/servers/${a.server_id}/os-volume_attachments/${v.id}`)).then(volumes.reload);
+    void act(app, `Detaching ${volumeName(v)}`, () => api.del('compute', `/servers/${a.server_id}/os-volume_attachments/${v.id}`)).then(volumes.reload);
   };
-  const remove = (v: Volume) => {
-    if (!confirm(`Delete volume ${v.name || v.id}? Its data is lost.`)) return;
-    void act(app, `Deleting volume ${v.name || v.id.slice(0, 8)}`, () => api.del('volume', `/volumes/${v.id}`)).then(volumes.reload);
-  };
+  const remove = (v: Volume) => confirmAct(app, `Delete volume ${v.name || v.id}? Its data is lost.`, `Deleting volume ${volumeName(v)}`, () => api.del('volume', `/volumes/${v.id}`), volumes.reload);
   const settling = volumes.data?.some((v) => SETTLING.test(v.status));
   return (
     <Page
       title="Volumes"
       actions={
         <>
-          {settling && (
-            <span className="progress">
-              <Spinner /> waiting for volumes to settle…
-            </span>
-          )}
+          {settling && <Progress>waiting for volumes to settle…</Progress>}
           <Button onClick={volumes.reload}>Refresh</Button>
           <Button
             kind="primary"
@@ -80,7 +71,7 @@ export function Volumes() {
         rowName={(v) => v.name || v.id}
         empty="No volumes: create one and attach it to an instance."
         columns={[
-          { title: 'Name', cell: (v) => v.name || <code>{v.id.slice(0, 8)}</code> },
+          { title: 'Name', cell: (v) => v.name || <code>{shortId(v.id)}</code> },
           { title: 'Size', cell: (v) => `${v.size} GiB` },
           { title: 'Status', cell: (v) => <Badge status={v.status} /> },
           { title: 'Type', cell: (v) => v.volume_type ?? '-' },
@@ -121,15 +112,9 @@ export function Volumes() {
         </Modal>
       )}
       {attaching && (
-        <Modal title={`Attach ${attaching.name || attaching.id.slice(0, 8)}`} onClose={() => setAttaching(undefined)} onSubmit={attach} submitLabel="Attach Volume">
+        <Modal title={`Attach ${volumeName(attaching)}`} onClose={() => setAttaching(undefined)} onSubmit={attach} submitLabel="Attach Volume">
           <Field label="Instance">
-            <select name="server" value={server} onChange={(e) => setServer(e.target.value)}>
-              {candidates.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name} ({s.status})
-                  </option>
-                ))}
-            </select>
+            <Picker name="server" value={server} onChange={setServer} items={candidates} label={(s) => `${s.name} (${s.status})`} />
           </Field>
         </Modal>
       )}
